@@ -1,0 +1,28 @@
+#pragma once
+
+#include <caf/fwd.hpp>
+
+#include "runtime/config.hpp"
+
+namespace troupe {
+struct metrics;
+namespace persistence {
+class pg_pool;
+}
+} // namespace troupe
+
+namespace troupe::http {
+
+class router;
+
+struct edge_services {
+  caf::actor_system* system;
+  persistence::pg_pool* pool;
+  metrics* metrics;
+  const node_config* config;
+};
+
+// The one route table of the edge: every method, path and handler.
+void add_routes(router& r, edge_services s);
+
+} // namespace troupe::http

@@ -1,0 +1,231 @@
+#include "persistence/checker_store.hpp"
+
+#include <pqxx/pqxx>
+
+#include "persistence/copy_text.hpp"
+#include "runtime/errors.hpp"
+
+namespace troupe::persistence::checker_store {
+namespace {
+
+const char* target_columns =
+  "id, name, kind, url, interval_ms, timeout_ms, paused, version,"
+  " (extract(epoch FROM created_at) * 1000)::bigint";
+
+checker::target to_target(const pqxx::row& r) {
+  checker::target t;
+  t.id = r[0].as<std::int64_t>();
+  t.spec.name = r[1].as<std::string>();
+  t.spec.kind = r[2].as<std::string>();
+  t.spec.url = r[3].as<std::string>();
+  t.spec.interval_ms = r[4].as<std::int32_t>();
+  t.spec.timeout_ms = r[5].as<std::int32_t>();
+  t.paused = r[6].as<bool>();
+  t.version = r[7].as<std::int64_t>();
+  t.created_at_ms = r[8].as<std::int64_t>();
+  return t;
+}
+
+caf::error not_found(std::int64_t id) {
+  return make_error(errc::not_found, "no target with id " + std::to_string(id));
+}
+
+std::string sql(const std::string& before, const std::string& after = {}) {
+  return before + target_columns + after;
+}
+
+} // namespace
+
+std::vector<checker::target> sync_and_list(pqxx::connection_base& c,
+                                           const std::vector<checker::target_spec>& from_config) {
+  pqxx::work tx(c);
+  for (auto& s : from_config)
+    tx.exec_params("INSERT INTO targets (name, kind, url, interval_ms, timeout_ms) VALUES ($1, $2, $3, $4, $5)"
+                   " ON CONFLICT (name) DO NOTHING",
+                   s.name, s.kind, s.url, s.interval_ms, s.timeout_ms);
+  std::vector<checker::target> out;
+  for (auto row : tx.exec(sql("SELECT ", " FROM targets ORDER BY id")))
+    out.push_back(to_target(row));
+  tx.commit();
+  return out;
+}
+
+std::vector<checker::target> list_targets(pqxx::connection_base& c) {
+  pqxx::read_transaction tx(c);
+  std::vector<checker::target> out;
+  for (auto row : tx.exec(sql("SELECT ", " FROM targets ORDER BY id")))
+    out.push_back(to_target(row));
+  return out;
+}
+
+caf::expected<checker::target> get_target(pqxx::connection_base& c, std::int64_t id) {
+  pqxx::read_transaction tx(c);
+  auto r = tx.exec_params(sql("SELECT ", " FROM targets WHERE id = $1"), id);
+  if (r.empty())
+    return not_found(id);
+  return to_target(r[0]);
+}
+
+caf::expected<checker::target> insert_target(pqxx::connection_base& c, const checker::target_spec& s) {
+  pqxx::work tx(c);
+  auto r = tx.exec_params(sql("INSERT INTO targets (name, kind, url, interval_ms, timeout_ms)"
+                              " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING RETURNING "),
+                          s.name, s.kind, s.url, s.interval_ms, s.timeout_ms);
+  if (r.empty())
+    return make_error(errc::conflict, "name: a target named '" + s.name + "' exists");
+  tx.commit();
+  return to_target(r[0]);
+}
+
+caf::expected<checker::target> set_paused(pqxx::connection_base& c, std::int64_t id, bool paused) {
+  pqxx::work tx(c);
+  auto r = tx.exec_params(sql("UPDATE targets SET paused = $2, version = version + 1 WHERE id = $1 RETURNING "),
+                          id, paused);
+  if (r.empty())
+    return not_found(id);
+  tx.commit();
+  return to_target(r[0]);
+}
+
+bool delete_target(pqxx::connection_base& c, std::int64_t id) {
+  pqxx::work tx(c);
+  auto r = tx.exec_params("DELETE FROM targets WHERE id = $1", id);
+  tx.commit();
+  return r.affected_rows() > 0;
+}
+
+void write_results(pqxx::connection_base& c, const std::vector<checker::check_result>& results) {
+  using namespace copy_text;
+  if (results.empty())
+    return;
+  pqxx::work tx(c);
+  std::string block;
+  {
+    pqxx::tablewriter checks(tx, "checks",
+                             std::vector<std::string>{"target_id", "target_name", "checked_at", "status",
+                                                      "http_status", "latency_ms", "error", "samples",
+                                                      "malformed_lines"});
+    for (auto& r : results) {
+      append_int(block, r.target_id);
+      block += '\t';
+      append_field(block, r.target_name);
+      block += '\t';
+      append_timestamp(block, r.checked_at_ms);
+      block += r.pass ? "\tpass\t" : "\tfail\t";
+      if (r.http_status)
+        append_int(block, r.http_status);
+      else
+        block += "\\N";
+      block += '\t';
+      append_double(block, r.latency_ms);
+      block += '\t';
+      if (r.error.empty())
+        block += "\\N";
+      else
+        append_field(block, r.error);
+      block += '\t';
+      append_int(block, static_cast<std::int64_t>(r.samples.size()));
+      block += '\t';
+      append_int(block, static_cast<std::int64_t>(r.malformed_lines));
+      block += '\n';
+    }
+    // One write for the whole batch: COPY data is a byte stream, so a block
+    // of lines is as good as a line at a time, and far cheaper.
+    block.pop_back();
+    checks.write_raw_line(block);
+    checks.complete();
+  }
+  std::string labels;
+  pqxx::tablewriter samples(tx, "samples",
+                            std::vector<std::string>{"target_id", "name", "labels", "value", "ts_ms"});
+  block.clear();
+  auto flush = [&] {
+    if (block.empty())
+      return;
+    block.pop_back();
+    samples.write_raw_line(block);
+    block.clear();
+  };
+  for (auto& r : results) {
+    for (auto& s : r.samples) {
+      append_int(block, r.target_id);
+      block += '\t';
+      append_field(block, s.name);
+      block += '\t';
+      labels = "{";
+      for (auto& [k, v] : s.labels) {
+        if (labels.size() > 1)
+          labels += ',';
+        append_json_string(labels, k);
+        labels += ':';
+        append_json_string(labels, v);
+      }
+      labels += '}';
+      append_field(block, labels);
+      block += '\t';
+      append_double(block, s.value);
+      block += '\t';
+      append_int(block, s.timestamp_ms.value_or(r.checked_at_ms));
+      block += '\n';
+      if (block.size() > (1 << 20))
+        flush();
+    }
+  }
+  flush();
+  samples.complete();
+  tx.commit();
+}
+
+std::vector<metric_row> query_metrics(pqxx::connection_base& c, const metric_query& q) {
+  pqxx::read_transaction tx(c);
+  auto r = tx.exec_params(
+    "SELECT * FROM (SELECT id, ts_ms, name, value::text, labels::text, target_id FROM samples"
+    " WHERE ($1 = '' OR name = $1) AND ts_ms >= $2 AND ts_ms <= $3 AND ($4 = 0 OR target_id = $4)"
+    " ORDER BY ts_ms DESC, id DESC LIMIT $5) s ORDER BY ts_ms, id",
+    q.name, q.from_ms.value_or(std::numeric_limits<std::int64_t>::min()),
+    q.to_ms.value_or(std::numeric_limits<std::int64_t>::max()), q.target_id.value_or(0), q.limit);
+  std::vector<metric_row> out;
+  out.reserve(r.size());
+  for (auto row : r) {
+    // value as text: libpqxx 6 refuses to read NaN and infinities as double.
+    auto text = row[3].as<std::string>();
+    double value = text == "NaN"         ? std::numeric_limits<double>::quiet_NaN()
+                   : text == "Infinity"  ? std::numeric_limits<double>::infinity()
+                   : text == "-Infinity" ? -std::numeric_limits<double>::infinity()
+                                         : std::stod(text);
+    out.push_back({row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].as<std::string>(), value,
+                   row[4].as<std::string>(), row[5].as<std::int64_t>()});
+  }
+  return out;
+}
+
+std::vector<check_row> query_checks(pqxx::connection_base& c, const check_query& q) {
+  pqxx::read_transaction tx(c);
+  auto r = tx.exec_params(
+    "SELECT * FROM (SELECT id, (extract(epoch FROM checked_at) * 1000)::bigint, target_id, target_name,"
+    " status = 'pass', coalesce(http_status, 0), latency_ms, coalesce(error, ''), samples, malformed_lines"
+    " FROM checks WHERE ($1 = '' OR target_name = $1) AND ($2 = 0 OR target_id = $2)"
+    " ORDER BY checked_at DESC, id DESC LIMIT $3) s ORDER BY 2, 1",
+    q.domain.value_or(""), q.target_id.value_or(0), q.num);
+  std::vector<check_row> out;
+  out.reserve(r.size());
+  for (auto row : r)
+    out.push_back({row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].as<std::int64_t>(),
+                   row[3].as<std::string>(), row[4].as<bool>(), row[5].as<int>(), row[6].as<double>(),
+                   row[7].as<std::string>(), row[8].as<int>(), row[9].as<int>()});
+  return out;
+}
+
+int delete_expired(pqxx::connection_base& c, const std::string& table, std::int64_t max_age_ms, int batch) {
+  pqxx::work tx(c);
+  auto stmt = table == "checks"
+                ? "DELETE FROM checks WHERE id IN (SELECT id FROM checks"
+                  " WHERE checked_at < now() - $1 * interval '1 millisecond' LIMIT $2)"
+                : "DELETE FROM samples WHERE id IN (SELECT id FROM samples"
+                  " WHERE ts_ms < (extract(epoch FROM now()) * 1000)::bigint - $1 LIMIT $2)";
+  auto r = tx.exec_params(stmt, max_age_ms, batch);
+  tx.commit();
+  return static_cast<int>(r.affected_rows());
+}
+
+} // namespace troupe::persistence::checker_store

@@ -1,0 +1,70 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+#include "actors/checker/messages.hpp"
+
+namespace pqxx {
+class connection_base;
+}
+
+// SQL of the checker domain. Every function runs on a pg_pool worker.
+namespace troupe::persistence::checker_store {
+
+// Inserts the config's targets that are missing (by name), then lists all.
+std::vector<checker::target> sync_and_list(pqxx::connection_base& c, const std::vector<checker::target_spec>& from_config);
+std::vector<checker::target> list_targets(pqxx::connection_base& c);
+caf::expected<checker::target> get_target(pqxx::connection_base& c, std::int64_t id);
+caf::expected<checker::target> insert_target(pqxx::connection_base& c, const checker::target_spec& spec);
+caf::expected<checker::target> set_paused(pqxx::connection_base& c, std::int64_t id, bool paused);
+bool delete_target(pqxx::connection_base& c, std::int64_t id);
+
+// One transaction: every check, then every sample, each by COPY.
+void write_results(pqxx::connection_base& c, const std::vector<checker::check_result>& results);
+
+struct metric_query {
+  std::string name;
+  std::optional<std::int64_t> from_ms, to_ms, target_id;
+  int limit = 1000;
+};
+struct metric_row {
+  std::int64_t id;
+  std::int64_t ts_ms;
+  std::string name;
+  double value;
+  std::string labels_json;
+  std::int64_t target_id;
+};
+// The latest `limit` samples that match, oldest first.
+std::vector<metric_row> query_metrics(pqxx::connection_base& c, const metric_query& q);
+
+struct check_query {
+  std::optional<std::string> domain; // target name
+  std::optional<std::int64_t> target_id;
+  int num = 7;
+};
+struct check_row {
+  std::int64_t id;
+  std::int64_t checked_at_ms;
+  std::int64_t target_id;
+  std::string target_name;
+  bool pass;
+  int http_status;
+  double latency_ms;
+  std::string error;
+  int samples;
+  int malformed_lines;
+};
+// The last `num` checks that match, oldest first.
+std::vector<check_row> query_checks(pqxx::connection_base& c, const check_query& q);
+
+// Deletes up to `batch` rows older than `max_age_ms` from "checks" or
+// "samples"; returns how many it deleted.
+int delete_expired(pqxx::connection_base& c, const std::string& table, std::int64_t max_age_ms, int batch);
+
+} // namespace troupe::persistence::checker_store

@@ -1,0 +1,43 @@
+-- Targets scraped by the checkers, their checks, and the samples scraped.
+CREATE TABLE targets (
+  id          BIGSERIAL PRIMARY KEY,
+  name        TEXT NOT NULL UNIQUE,
+  kind        TEXT NOT NULL CHECK (kind IN ('prometheus', 'http')),
+  url         TEXT NOT NULL,
+  interval_ms INTEGER NOT NULL CHECK (interval_ms >= 100),
+  timeout_ms  INTEGER NOT NULL CHECK (timeout_ms >= 10),
+  paused      BOOLEAN NOT NULL DEFAULT false,
+  version     BIGINT NOT NULL DEFAULT 1,
+  created_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+-- No foreign key to targets: a target's history outlives it, and a batch of
+-- results must not fail because one target was deleted meanwhile.
+CREATE TABLE checks (
+  id              BIGSERIAL PRIMARY KEY,
+  target_id       BIGINT NOT NULL,
+  target_name     TEXT NOT NULL,
+  checked_at      TIMESTAMPTZ NOT NULL,
+  status          TEXT NOT NULL CHECK (status IN ('pass', 'fail')),
+  http_status     INTEGER,
+  latency_ms      DOUBLE PRECISION NOT NULL,
+  error           TEXT,
+  samples         INTEGER NOT NULL DEFAULT 0,
+  malformed_lines INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX checks_by_target ON checks (target_name, checked_at);
+CREATE INDEX checks_by_target_id ON checks (target_id, checked_at);
+CREATE INDEX checks_by_time ON checks (checked_at);
+
+-- Sample time as epoch milliseconds: cheap to COPY at hundreds of
+-- thousands of rows a second.
+CREATE TABLE samples (
+  id        BIGSERIAL PRIMARY KEY,
+  target_id BIGINT NOT NULL,
+  name      TEXT NOT NULL,
+  labels    JSONB NOT NULL,
+  value     DOUBLE PRECISION NOT NULL,
+  ts_ms     BIGINT NOT NULL
+);
+CREATE INDEX samples_by_name ON samples (name, ts_ms);
+CREATE INDEX samples_by_time ON samples (ts_ms);

@@ -1,0 +1,185 @@
+// troupe: one binary, subcommands `node` and `migrate`. Startup reads as a
+// list (config -> persistence -> actors -> edge), shutdown as the same list
+// backwards.
+#include <csignal>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <caf/all.hpp>
+#include <caf/io/middleman.hpp>
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
+
+#include "actors/checker/result_writer.hpp"
+#include "actors/checker/retention_actor.hpp"
+#include "actors/checker/scrape_client.hpp"
+#include "actors/checker/target_manager.hpp"
+#include "actors/checker/target_spec.hpp"
+#include "http/router.hpp"
+#include "http/routes.hpp"
+#include "http/server.hpp"
+#include "persistence/migrations.hpp"
+#include "persistence/pg_pool.hpp"
+#include "runtime/atoms.hpp"
+#include "runtime/config.hpp"
+#include "runtime/errors.hpp"
+#include "runtime/logging.hpp"
+#include "runtime/metrics.hpp"
+#include "runtime/supervisor.hpp"
+
+namespace {
+
+using namespace troupe;
+
+// Signals are taken by sigwait in main, never by a handler on a random
+// thread: block them before any thread starts, so every thread inherits it.
+sigset_t shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+int run_node(node_config cfg) {
+  auto signals = shutdown_signals();
+  logging::init(cfg.node.name, cfg.node.log_level);
+  metrics m;
+
+  persistence::pg_pool pool(cfg.postgres.dsn, cfg.postgres.pool_size, cfg.postgres.queue_limit,
+                            cfg.postgres.reconnect_interval,
+                            [](pqxx::connection_base& c) { persistence::migrate(c); }, m);
+
+  caf::actor_system_config caf_cfg;
+  caf_cfg.load<caf::io::middleman>();
+  caf_cfg.set("scheduler.max-threads", static_cast<std::size_t>(cfg.node.scheduler_threads));
+  caf_cfg.add_error_category(error_category, [](caf::uint8_t code, caf::atom_value, const caf::message& ctx) {
+    return "troupe::" + to_string(static_cast<errc>(code)) + ctx.stringify();
+  });
+  caf::actor_system system(caf_cfg);
+
+  checker::scrape_client client(cfg.checker.io_threads, cfg.checker.max_body);
+  checker::services services{&cfg, &pool, &client, &m};
+  auto root = spawn_supervisor(system, "node", cfg.node.supervision, &m);
+  caf::anon_send(root, start_atom::value, child_spec{"result_writer", [services](caf::actor_system& sys) {
+                                                       return checker::spawn_result_writer(sys, services);
+                                                     }});
+  caf::anon_send(root, start_atom::value, child_spec{"target_manager", [services](caf::actor_system& sys) {
+                                                       return caf::actor_cast<caf::actor>(
+                                                         checker::spawn_target_manager(sys, services));
+                                                     }});
+  caf::anon_send(root, start_atom::value, child_spec{"retention", [services](caf::actor_system& sys) {
+                                                       return checker::spawn_retention(sys, services);
+                                                     }});
+
+  http::router routes(m);
+  http::add_routes(routes, {&system, &pool, &m, &cfg});
+  http::server edge(cfg.http, cfg.node.name, routes, m);
+  try {
+    edge.start();
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot listen on {}:{}: {}", cfg.http.host, cfg.http.port, e.what());
+    caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  spdlog::info("node {} listening on http://{}:{}", cfg.node.name, cfg.http.host, edge.port());
+
+  // A node whose root supervisor escalates is broken: it exits non-zero so
+  // that whatever runs it restarts it.
+  std::atomic<bool> escalated{false};
+  caf::scoped_actor watcher{system};
+  watcher->monitor(root);
+  std::thread([&] {
+    watcher->receive([&](caf::down_msg& d) {
+      if (d.reason != caf::exit_reason::user_shutdown) {
+        spdlog::critical("root supervisor stopped: {}", caf::to_string(d.reason));
+        escalated = true;
+        kill(getpid(), SIGTERM);
+      }
+    });
+  }).detach();
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("signal {}: shutting down", sig);
+  auto timeout = cfg.node.shutdown_timeout;
+  edge.stop(timeout);
+  caf::scoped_actor self{system};
+  self->send(root, stop_atom::value, std::string{"target_manager"});
+  self->send(root, stop_atom::value, std::string{"retention"});
+  if (auto writer = system.registry().get(checker::result_writer_name))
+    self->request(caf::actor_cast<caf::actor>(writer), timeout, caf::flush_atom::value)
+      .receive([](caf::unit_t) { spdlog::info("results flushed"); },
+               [](caf::error& e) { spdlog::warn("results not flushed: {}", caf::to_string(e)); });
+  self->send_exit(root, caf::exit_reason::user_shutdown);
+  self->wait_for(root);
+  spdlog::info("stopped");
+  return escalated ? 1 : 0;
+}
+
+int run_migrate(const node_config& cfg) {
+  logging::init(cfg.node.name, cfg.node.log_level);
+  try {
+    pqxx::connection conn(cfg.postgres.dsn);
+    auto n = persistence::migrate(conn);
+    spdlog::info("{} migrations applied, {} known", n, persistence::all_migrations().size());
+    return 0;
+  } catch (const std::exception& e) {
+    spdlog::error("migration failed: {}", e.what());
+    return 1;
+  }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Troupe: an actor-model distributed runtime.\n"
+               "Every config key can be set in the file (--config), as TROUPE_<SECTION>_<KEY>, or as a flag."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "troupe 0.1.0");
+
+  node_config defaults;
+  auto keys = config_keys(defaults);
+  std::optional<std::string> config_file;
+  bool dump = false;
+  std::map<std::string, std::string> flag_values;
+  auto add_common = [&](CLI::App* cmd) {
+    cmd->add_option("--config", config_file, "config file (TOML subset: [section] and key = value)");
+    for (auto& key : keys)
+      cmd->add_option("--" + key.name, flag_values[key.name],
+                      key.description + " [" + env_name(key.name) + ", default " + key.get() + "]");
+  };
+  auto node = app.add_subcommand("node", "run a cluster node");
+  add_common(node);
+  node->add_flag("--dump-config", dump, "print the effective config and exit");
+  auto migrate = app.add_subcommand("migrate", "apply the database migrations and exit");
+  add_common(migrate);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  node_config cfg;
+  try {
+    std::vector<std::pair<std::string, std::string>> flags;
+    auto* cmd = node->parsed() ? node : migrate;
+    for (auto& key : keys)
+      if (cmd->count("--" + key.name) > 0)
+        flags.emplace_back(key.name, flag_values[key.name]);
+    cfg = load_config(config_file, process_environment(), flags);
+    for (auto& entry : cfg.checker.targets)
+      if (auto spec = checker::parse_target_entry(entry, cfg); !spec)
+        throw config_error(error_message(spec.error()));
+  } catch (const config_error& e) {
+    std::cerr << "troupe: config: " << e.what() << "\n";
+    return 2;
+  }
+  if (dump) {
+    std::cout << dump_config(cfg);
+    return 0;
+  }
+  return node->parsed() ? run_node(std::move(cfg)) : run_migrate(cfg);
+}

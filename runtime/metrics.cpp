@@ -1,0 +1,38 @@
+#include "runtime/metrics.hpp"
+
+#include <prometheus/text_serializer.h>
+
+namespace troupe {
+namespace {
+
+using namespace prometheus;
+
+const Histogram::BucketBoundaries latency_buckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                  0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+
+} // namespace
+
+metrics::metrics()
+  : registry(std::make_shared<Registry>()),
+    http_requests(BuildCounter().Name("troupe_http_requests_total").Help("HTTP requests by route pattern, method and status class").Register(*registry)),
+    http_duration(BuildHistogram().Name("troupe_http_request_duration_seconds").Help("HTTP request latency by route pattern").Register(*registry)),
+    pg_pool_wait(BuildHistogram().Name("troupe_pg_pool_wait_seconds").Help("time a query waited for a PostgreSQL worker").Register(*registry).Add({}, latency_buckets)),
+    pg_up(BuildGauge().Name("troupe_pg_up").Help("1 when PostgreSQL answers").Register(*registry).Add({})),
+    pg_queue_depth(BuildGauge().Name("troupe_pg_queue_depth").Help("queries waiting for a PostgreSQL worker").Register(*registry).Add({})),
+    actor_restarts(BuildCounter().Name("troupe_actor_restarts_total").Help("children restarted by a supervisor").Register(*registry)),
+    actor_escalations(BuildCounter().Name("troupe_actor_escalations_total").Help("supervisors that ran out of restart budget").Register(*registry)),
+    scrape_duration(BuildHistogram().Name("troupe_checker_scrape_duration_seconds").Help("duration of a scrape, from connect to parsed body").Register(*registry).Add({}, latency_buckets)),
+    scrape_failures(BuildCounter().Name("troupe_checker_scrape_failures_total").Help("failed checks by reason").Register(*registry)),
+    scrapes_skipped(BuildCounter().Name("troupe_checker_scrapes_skipped_total").Help("ticks skipped because the previous scrape of the target was still running").Register(*registry).Add({})),
+    samples_ingested(BuildCounter().Name("troupe_checker_samples_ingested_total").Help("samples committed to PostgreSQL").Register(*registry).Add({})),
+    malformed_lines(BuildCounter().Name("troupe_checker_malformed_lines_total").Help("exposition lines skipped as malformed").Register(*registry).Add({})),
+    checks_written(BuildCounter().Name("troupe_checker_checks_written_total").Help("checks committed to PostgreSQL").Register(*registry).Add({})),
+    samples_dropped(BuildCounter().Name("troupe_checker_samples_dropped_total").Help("samples dropped because the write buffer was full").Register(*registry).Add({})),
+    checkers_running(BuildGauge().Name("troupe_checkers_running").Help("checker actors alive on this node").Register(*registry).Add({})),
+    retention_deleted(BuildCounter().Name("troupe_checker_retention_deleted_total").Help("rows deleted by retention, by table").Register(*registry)) {}
+
+std::string metrics::serialize() const {
+  return TextSerializer().Serialize(registry->Collect());
+}
+
+} // namespace troupe
