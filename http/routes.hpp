@@ -18,7 +18,7 @@ class router;
 struct edge_services {
   caf::actor_system* system;
   persistence::pg_pool* pool;
-  metrics* metrics;
+  troupe::metrics* metrics;
   const node_config* config;
 };
 

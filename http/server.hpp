@@ -30,8 +30,9 @@ public:
   // finish until `drain` has passed, then stops the I/O threads.
   void stop(milliseconds drain);
 
+  struct impl; // public so that server.cpp's sessions can name it
+
 private:
-  struct impl;
   std::unique_ptr<impl> impl_;
 };
 

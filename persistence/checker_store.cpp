@@ -1,6 +1,7 @@
 #include "persistence/checker_store.hpp"
 
 #include <pqxx/pqxx>
+#include <pqxx/tablewriter>
 
 #include "persistence/copy_text.hpp"
 #include "runtime/errors.hpp"
@@ -101,10 +102,10 @@ void write_results(pqxx::connection_base& c, const std::vector<checker::check_re
   pqxx::work tx(c);
   std::string block;
   {
-    pqxx::tablewriter checks(tx, "checks",
-                             std::vector<std::string>{"target_id", "target_name", "checked_at", "status",
-                                                      "http_status", "latency_ms", "error", "samples",
-                                                      "malformed_lines"});
+    static const std::vector<std::string> columns{"target_id",  "target_name", "checked_at",
+                                                  "status",     "http_status", "latency_ms",
+                                                  "error",      "samples",     "malformed_lines"};
+    pqxx::tablewriter checks(tx, "checks", columns.begin(), columns.end());
     for (auto& r : results) {
       append_int(block, r.target_id);
       block += '\t';
@@ -136,8 +137,8 @@ void write_results(pqxx::connection_base& c, const std::vector<checker::check_re
     checks.complete();
   }
   std::string labels;
-  pqxx::tablewriter samples(tx, "samples",
-                            std::vector<std::string>{"target_id", "name", "labels", "value", "ts_ms"});
+  static const std::vector<std::string> columns{"target_id", "name", "labels", "value", "ts_ms"};
+  pqxx::tablewriter samples(tx, "samples", columns.begin(), columns.end());
   block.clear();
   auto flush = [&] {
     if (block.empty())

@@ -54,8 +54,8 @@ int run_node(node_config cfg) {
   caf::actor_system_config caf_cfg;
   caf_cfg.load<caf::io::middleman>();
   caf_cfg.set("scheduler.max-threads", static_cast<std::size_t>(cfg.node.scheduler_threads));
-  caf_cfg.add_error_category(error_category, [](caf::uint8_t code, caf::atom_value, const caf::message& ctx) {
-    return "troupe::" + to_string(static_cast<errc>(code)) + ctx.stringify();
+  caf_cfg.add_error_category(error_category, [](std::uint8_t code, caf::atom_value, const caf::message& ctx) {
+    return "troupe::" + to_string(static_cast<errc>(code)) + caf::to_string(ctx);
   });
   caf::actor_system system(caf_cfg);
 
@@ -110,7 +110,7 @@ int run_node(node_config cfg) {
   self->send(root, stop_atom::value, std::string{"retention"});
   if (auto writer = system.registry().get(checker::result_writer_name))
     self->request(caf::actor_cast<caf::actor>(writer), timeout, caf::flush_atom::value)
-      .receive([](caf::unit_t) { spdlog::info("results flushed"); },
+      .receive([] { spdlog::info("results flushed"); },
                [](caf::error& e) { spdlog::warn("results not flushed: {}", caf::to_string(e)); });
   self->send_exit(root, caf::exit_reason::user_shutdown);
   self->wait_for(root);

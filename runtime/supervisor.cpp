@@ -42,10 +42,10 @@ caf::behavior supervisor(caf::event_based_actor* self, std::string name, restart
     self->monitor(c.handle);
   };
   // Children stop with their supervisor, whatever the reason.
-  self->attach_functor([kids](const caf::error& reason) {
+  self->attach_functor([kids] {
     for (auto& [_, c] : *kids)
       if (c.handle)
-        caf::anon_send_exit(c.handle, reason ? reason : caf::exit_reason::user_shutdown);
+        caf::anon_send_exit(c.handle, caf::exit_reason::user_shutdown);
     kids->clear();
   });
   self->set_down_handler([=](caf::down_msg& down) {

@@ -20,7 +20,7 @@ struct services {
   const node_config* config;
   persistence::pg_pool* pool;
   scrape_client* client;
-  metrics* metrics;
+  troupe::metrics* metrics;
 };
 
 // The result writer registers itself under this name, so that a checker

@@ -50,20 +50,22 @@ manager_impl::behavior_type target_manager(manager_impl::stateful_pointer<manage
     last = deleted ? deleted_version : t.version;
     auto name = std::to_string(t.id);
     if (deleted || t.paused)
-      self->send(self->state.checkers, stop_atom::value, name);
+      caf::anon_send(self->state.checkers, stop_atom::value, name);
     else
-      self->send(self->state.checkers, start_atom::value,
-                 child_spec{name, [t, s](caf::actor_system& sys) { return spawn_checker(sys, t, s); }});
+      caf::anon_send(self->state.checkers, start_atom::value,
+                     child_spec{name, [t, s](caf::actor_system& sys) { return spawn_checker(sys, t, s); }});
   };
   // Runs `f` on the pool; on success has the manager apply the target and
   // answers the client with it, otherwise answers with the error.
   auto change = [=](auto f) {
     auto promise = self->make_response_promise<target>();
     s.pool->run<target>(std::move(f), [me, promise](caf::expected<target> t) mutable {
-      if (!t)
-        return promise.deliver(t.error());
-      caf::anon_send(me, apply_atom::value, *t, false);
-      promise.deliver(*t);
+      if (t) {
+        caf::anon_send(me, apply_atom::value, *t, false);
+        promise.deliver(*t);
+      } else {
+        promise.deliver(t.error());
+      }
     });
     return promise;
   };
@@ -101,8 +103,10 @@ manager_impl::behavior_type target_manager(manager_impl::stateful_pointer<manage
           return true;
         },
         [me, promise, id](caf::expected<bool> ok) mutable {
-          if (!ok)
-            return promise.deliver(ok.error());
+          if (!ok) {
+            promise.deliver(ok.error());
+            return;
+          }
           target gone;
           gone.id = id;
           caf::anon_send(me, apply_atom::value, gone, true);
