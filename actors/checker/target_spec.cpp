@@ -18,8 +18,10 @@ caf::expected<http_url> parse_http_url(const std::string& url) {
     out.target = rest[slash] == '/' ? rest.substr(slash) : "/" + rest.substr(slash);
   if (authority.find('@') != std::string::npos)
     return make_error(errc::invalid_argument, "url: credentials in the URL are not supported");
+  // The port follows the last ':' outside an IPv6 literal's brackets.
   auto colon = authority.rfind(':');
-  if (colon != std::string::npos && authority.find(']') == std::string::npos) {
+  auto bracket = authority.rfind(']');
+  if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
     out.port = authority.substr(colon + 1);
     authority.resize(colon);
     int port = 0;
@@ -27,10 +29,10 @@ caf::expected<http_url> parse_http_url(const std::string& url) {
     if (ec != std::errc{} || end != out.port.data() + out.port.size() || port < 1 || port > 65535)
       return make_error(errc::invalid_argument, "url: bad port '" + out.port + "'");
   }
+  if (authority.size() > 2 && authority.front() == '[' && authority.back() == ']')
+    authority = authority.substr(1, authority.size() - 2);
   if (authority.empty())
     return make_error(errc::invalid_argument, "url: missing host");
-  if (authority.front() == '[' && authority.back() == ']')
-    authority = authority.substr(1, authority.size() - 2);
   out.host = authority;
   return out;
 }
