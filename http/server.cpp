@@ -127,12 +127,18 @@ private:
                                                   : "method " + r.method + " not allowed on " + r.path));
     logging::request_scope scope(r.request_id);
     auto responded = std::make_shared<std::atomic<bool>>(false);
-    route_->handle(r, [self = shared_from_this(), responded](response res) {
+    respond_fn respond = [self = shared_from_this(), responded](response res) {
       if (responded->exchange(true))
         return;
       asio::dispatch(self->stream_.get_executor(),
                      [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
-    });
+    };
+    try {
+      route_->handle(r, respond);
+    } catch (const std::exception& e) {
+      spdlog::error("{} {} threw: {}", r.method, route_->pattern, e.what());
+      respond(error_response(500, "internal", "internal error"));
+    }
   }
 
   void fail(unsigned status, const char* slug, const std::string& message) {

@@ -87,18 +87,19 @@ int run_node(node_config cfg) {
 
   // A node whose root supervisor escalates is broken: it exits non-zero so
   // that whatever runs it restarts it.
-  std::atomic<bool> escalated{false};
-  caf::scoped_actor watcher{system};
-  watcher->monitor(root);
-  std::thread([&] {
-    watcher->receive([&](caf::down_msg& d) {
+  auto escalated = std::make_shared<std::atomic<bool>>(false);
+  system.spawn([root, escalated](caf::event_based_actor* self) -> caf::behavior {
+    self->monitor(root);
+    self->set_down_handler([=](caf::down_msg& d) {
       if (d.reason != caf::exit_reason::user_shutdown) {
         spdlog::critical("root supervisor stopped: {}", caf::to_string(d.reason));
-        escalated = true;
+        *escalated = true;
         kill(getpid(), SIGTERM);
       }
+      self->quit();
     });
-  }).detach();
+    return {[](caf::ok_atom) {}}; // lives only for the down message
+  });
 
   int sig = 0;
   sigwait(&signals, &sig);
@@ -115,7 +116,7 @@ int run_node(node_config cfg) {
   self->send_exit(root, caf::exit_reason::user_shutdown);
   self->wait_for(root);
   spdlog::info("stopped");
-  return escalated ? 1 : 0;
+  return *escalated ? 1 : 0;
 }
 
 int run_migrate(const node_config& cfg) {

@@ -67,8 +67,14 @@ private:
     http::async_write(stream_, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec)
         return self->finish(ec, "connection");
-      http::async_read(self->stream_, self->buffer_, self->parser_,
-                       [self](beast::error_code ec, std::size_t) { self->finish(ec, "connection"); });
+      // Headers first, then the body: Beast 1.74 forgets the body limit
+      // when one read takes the headers and part of the body (beast#2183).
+      http::async_read_header(self->stream_, self->buffer_, self->parser_, [self](beast::error_code ec, std::size_t) {
+        if (ec)
+          return self->finish(ec, "connection");
+        http::async_read(self->stream_, self->buffer_, self->parser_,
+                         [self](beast::error_code ec, std::size_t) { self->finish(ec, "connection"); });
+      });
     });
   }
 

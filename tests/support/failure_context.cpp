@@ -33,9 +33,17 @@ class print_context_on_failure : public Catch::TestEventListenerBase {
 public:
   using TestEventListenerBase::TestEventListenerBase;
 
+  // Once per run of a test case (or section) is enough: later failures of
+  // the same run would print the same logs again.
+  void sectionStarting(const Catch::SectionInfo& info) override {
+    TestEventListenerBase::sectionStarting(info);
+    printed_ = false;
+  }
+
   bool assertionEnded(const Catch::AssertionStats& stats) override {
-    if (stats.assertionResult.isOk())
+    if (stats.assertionResult.isOk() || printed_)
       return true;
+    printed_ = true;
     auto& r = registry::instance();
     std::lock_guard lock(r.mutex);
     for (auto& [id, c] : r.live) {
@@ -49,7 +57,12 @@ public:
     }
     return true;
   }
+
+private:
+  bool printed_ = false;
 };
+
+CATCH_REGISTER_LISTENER(print_context_on_failure)
 
 } // namespace
 
@@ -67,5 +80,3 @@ failure_context::~failure_context() {
 }
 
 } // namespace troupe::testing
-
-CATCH_REGISTER_LISTENER(troupe::testing::print_context_on_failure)

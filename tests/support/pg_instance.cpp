@@ -1,9 +1,11 @@
 #include "tests/support/pg_instance.hpp"
 
 #include <chrono>
+#include <cstdlib>
 #include <stdexcept>
 #include <vector>
 
+#include <signal.h>
 #include <sys/stat.h>
 
 #include "tests/support/child_process.hpp"
@@ -36,7 +38,11 @@ pg_instance::~pg_instance() {
     if (running_)
       stop();
   } catch (const std::exception&) {
-    // The directory goes anyway; a server that outlives it fails on its own.
+    // The script could not stop it: shut the server down the hard way
+    // rather than leave it running on a deleted directory.
+    auto pid_line = read_file(pg_dir_ + "/data/postmaster.pid");
+    if (auto pid = std::atoi(pid_line.c_str()); pid > 0)
+      kill(pid, SIGQUIT);
   }
 }
 
