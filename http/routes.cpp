@@ -127,9 +127,8 @@ handler with_id(F f) {
 } // namespace
 
 void add_routes(router& r, edge_services s) {
-  r.add("GET", "/health", [s](const request&, respond_fn respond) {
-    respond(json_response(200, {{"status", "ok"}, {"node", s.config->node.name}}));
-  });
+  r.add("GET", "/health", [health = json_response(200, {{"status", "ok"}, {"node", s.config->node.name}})](
+                             const request&, respond_fn respond) { respond(health); });
 
   r.add("GET", "/ready", [s](const request&, respond_fn respond) {
     auto pg = s.pool->up();

@@ -1,6 +1,7 @@
 #include "http/server.hpp"
 
 #include <atomic>
+#include <charconv>
 #include <mutex>
 #include <random>
 #include <set>
@@ -43,9 +44,9 @@ struct server::impl {
 
   void accept();
   std::string new_request_id() {
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(++next_id));
-    return id_prefix + buf;
+    char buf[16];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, ++next_id, 16);
+    return id_prefix + std::string(buf, end);
   }
 };
 
@@ -126,9 +127,9 @@ private:
                                   m.status == 404 ? "no route for " + r.path
                                                   : "method " + r.method + " not allowed on " + r.path));
     logging::request_scope scope(r.request_id);
-    auto responded = std::make_shared<std::atomic<bool>>(false);
-    respond_fn respond = [self = shared_from_this(), responded](response res) {
-      if (responded->exchange(true))
+    responded_ = false;
+    respond_fn respond = [self = shared_from_this()](response res) {
+      if (self->responded_.exchange(true))
         return;
       asio::dispatch(self->stream_.get_executor(),
                      [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
@@ -152,14 +153,14 @@ private:
   }
 
   void write(response res) {
-    auto out = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(res.status), version_);
-    out->set(bhttp::field::content_type, res.content_type);
-    out->set("X-Request-Id", request_id_);
+    out_ = {static_cast<bhttp::status>(res.status), version_};
+    out_.set(bhttp::field::content_type, res.content_type);
+    out_.set("X-Request-Id", request_id_);
     for (auto& [k, v] : res.headers)
-      out->set(k, v);
-    out->body() = std::move(res.body);
-    out->keep_alive(keep_alive_ && !srv_->stopping);
-    out->prepare_payload();
+      out_.set(k, v);
+    out_.body() = std::move(res.body);
+    out_.keep_alive(keep_alive_ && !srv_->stopping);
+    out_.prepare_payload();
     auto cls = std::min<unsigned>(std::max<unsigned>(res.status / 100, 1), 5) - 1;
     route_->requests[cls]->Increment();
     route_->duration->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
@@ -168,9 +169,9 @@ private:
       spdlog::warn("{} answered {}", route_->pattern, res.status);
     }
     stream_.expires_after(srv_->cfg.idle_timeout);
-    bhttp::async_write(stream_, *out, [self = shared_from_this(), out](beast::error_code ec, std::size_t) {
+    bhttp::async_write(stream_, out_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       self->busy_ = false;
-      if (ec || !out->keep_alive())
+      if (ec || !self->out_.keep_alive())
         return self->close();
       self->read();
     });
@@ -191,6 +192,8 @@ private:
   server::impl* srv_; // outlives every session: stop() waits for them
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bhttp::response<bhttp::string_body> out_;
+  std::atomic<bool> responded_{false}; // a handler answers once, from any thread
   const route* route_ = nullptr;
   std::string request_id_;
   std::chrono::steady_clock::time_point started_;
@@ -201,7 +204,9 @@ private:
 };
 
 void server::impl::accept() {
-  acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+  // With one I/O thread every handler is already serialised: no strand.
+  auto executor = cfg.io_threads > 1 ? asio::any_io_executor(asio::make_strand(io)) : io.get_executor();
+  acceptor.async_accept(executor, [this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || stopping)
       return;
     if (!ec) {

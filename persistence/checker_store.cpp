@@ -180,7 +180,7 @@ void write_results(pqxx::connection_base& c, const std::vector<checker::check_re
 std::vector<metric_row> query_metrics(pqxx::connection_base& c, const metric_query& q) {
   pqxx::read_transaction tx(c);
   auto r = tx.exec_params(
-    "SELECT * FROM (SELECT id, ts_ms, name, value::text, labels::text, target_id FROM samples"
+    "SELECT * FROM (SELECT id, ts_ms, name, value::text, labels, target_id FROM samples"
     " WHERE ($1 = '' OR name = $1) AND ts_ms >= $2 AND ts_ms <= $3 AND ($4 = 0 OR target_id = $4)"
     " ORDER BY ts_ms DESC, id DESC LIMIT $5) s ORDER BY ts_ms, id",
     q.name, q.from_ms.value_or(std::numeric_limits<std::int64_t>::min()),

@@ -54,6 +54,9 @@ int run_node(node_config cfg) {
   caf::actor_system_config caf_cfg;
   caf_cfg.load<caf::io::middleman>();
   caf_cfg.set("scheduler.max-threads", static_cast<std::size_t>(cfg.node.scheduler_threads));
+  // Work sharing sleeps on a condition variable when idle; work stealing
+  // polls, which costs the HTTP and database threads CPU on small machines.
+  caf_cfg.set("scheduler.policy", caf::atom("sharing"));
   caf_cfg.add_error_category(error_category, [](std::uint8_t code, caf::atom_value, const caf::message& ctx) {
     return "troupe::" + to_string(static_cast<errc>(code)) + caf::to_string(ctx);
   });

@@ -27,7 +27,7 @@ metrics::metrics()
     samples_ingested(BuildCounter().Name("troupe_checker_samples_ingested_total").Help("samples committed to PostgreSQL").Register(*registry).Add({})),
     malformed_lines(BuildCounter().Name("troupe_checker_malformed_lines_total").Help("exposition lines skipped as malformed").Register(*registry).Add({})),
     checks_written(BuildCounter().Name("troupe_checker_checks_written_total").Help("checks committed to PostgreSQL").Register(*registry).Add({})),
-    samples_dropped(BuildCounter().Name("troupe_checker_samples_dropped_total").Help("samples dropped because the write buffer was full").Register(*registry).Add({})),
+    samples_dropped(BuildCounter().Name("troupe_checker_samples_dropped_total").Help("samples dropped: the write buffer was full, or PostgreSQL refused the batch").Register(*registry).Add({})),
     checkers_running(BuildGauge().Name("troupe_checkers_running").Help("checker actors alive on this node").Register(*registry).Add({})),
     retention_deleted(BuildCounter().Name("troupe_checker_retention_deleted_total").Help("rows deleted by retention, by table").Register(*registry)) {}
 

@@ -35,7 +35,7 @@ struct metrics {
   prometheus::Counter& samples_ingested; // committed to PostgreSQL
   prometheus::Counter& malformed_lines;
   prometheus::Counter& checks_written;
-  prometheus::Counter& samples_dropped;  // buffer_limit exceeded while PostgreSQL was down
+  prometheus::Counter& samples_dropped;  // over buffer_limit (PostgreSQL down or slow), or refused by it
   prometheus::Gauge& checkers_running;
   prometheus::Family<prometheus::Counter>& retention_deleted; // table
 };

@@ -1,6 +1,7 @@
 #include "actors/checker/result_writer.hpp"
 
 #include <deque>
+#include <map>
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -19,7 +20,9 @@ using batch = std::vector<check_result>;
 struct writer_state {
   std::deque<check_result> pending;
   std::size_t pending_samples = 0;
-  std::shared_ptr<const batch> in_flight; // being written; owned here until done
+  // Batches being written, by number; owned here until their answer.
+  std::map<std::uint64_t, std::shared_ptr<const batch>> in_flight;
+  std::uint64_t next_batch = 0;
   std::vector<caf::response_promise> waiting_for_flush;
   static inline const char* name = "result_writer";
 };
@@ -30,38 +33,43 @@ std::size_t sample_count(const check_result& r) {
 
 caf::behavior result_writer(caf::stateful_actor<writer_state>* self, services s) {
   auto& cfg = s.config->checker;
+  // One COPY keeps one PostgreSQL backend busy; several use its cores. One
+  // worker stays free for everything else.
+  auto max_in_flight = static_cast<std::size_t>(std::max(1, s.config->postgres.pool_size - 1));
   self->system().registry().put(result_writer_name, caf::actor_cast<caf::strong_actor_ptr>(self));
   self->attach_functor([sys = &self->system()] { sys->registry().erase(result_writer_name); });
 
-  auto flush = [=] {
+  // Starts batches while there is room: full ones always, the last partial
+  // one only when `partial` (a tick, or someone waiting for the flush).
+  auto flush = [=](bool partial) {
     auto& st = self->state;
-    if (st.in_flight || st.pending.empty())
-      return;
-    auto b = std::make_shared<batch>();
-    std::size_t samples = 0;
-    while (!st.pending.empty() && (b->empty() || samples + sample_count(st.pending.front()) <= cfg.batch_samples)) {
-      samples += sample_count(st.pending.front());
-      b->push_back(std::move(st.pending.front()));
-      st.pending.pop_front();
+    while (st.in_flight.size() < max_in_flight && !st.pending.empty() &&
+           (partial || st.pending_samples >= cfg.batch_samples)) {
+      auto b = std::make_shared<batch>();
+      std::size_t samples = 0;
+      while (!st.pending.empty() &&
+             (b->empty() || samples + sample_count(st.pending.front()) <= cfg.batch_samples)) {
+        samples += sample_count(st.pending.front());
+        b->push_back(std::move(st.pending.front()));
+        st.pending.pop_front();
+      }
+      st.pending_samples -= samples;
+      auto id = st.next_batch++;
+      st.in_flight.emplace(id, b);
+      s.pool->run<std::size_t>(
+        [b](pqxx::connection_base& c) -> caf::expected<std::size_t> {
+          persistence::checker_store::write_results(c, *b);
+          return b->size();
+        },
+        [me = caf::actor_cast<caf::actor>(self), id](caf::expected<std::size_t> r) {
+          caf::anon_send(me, done_atom::value, id, r ? caf::error{} : r.error());
+        });
     }
-    st.pending_samples -= samples;
-    st.in_flight = b;
-    s.pool->run<std::size_t>(
-      [b](pqxx::connection_base& c) -> caf::expected<std::size_t> {
-        persistence::checker_store::write_results(c, *b);
-        return b->size();
-      },
-      [me = caf::actor_cast<caf::actor>(self)](caf::expected<std::size_t> r) {
-        caf::anon_send(me, done_atom::value, r ? caf::error{} : r.error());
-      });
   };
-  auto drained = [=] {
-    auto& st = self->state;
-    if (st.in_flight || !st.pending.empty())
-      return;
-    for (auto& p : st.waiting_for_flush)
+  auto answer_waiting = [=] {
+    for (auto& p : self->state.waiting_for_flush)
       p.deliver(caf::unit);
-    st.waiting_for_flush.clear();
+    self->state.waiting_for_flush.clear();
   };
   self->delayed_send(self, cfg.flush_interval, caf::tick_atom::value);
   return {
@@ -75,16 +83,17 @@ caf::behavior result_writer(caf::stateful_actor<writer_state>* self, services s)
         s.metrics->samples_dropped.Increment(static_cast<double>(dropped));
         st.pending.pop_front();
       }
-      if (st.pending_samples >= cfg.batch_samples)
-        flush();
+      flush(false);
     },
     [=](caf::tick_atom) {
       self->delayed_send(self, cfg.flush_interval, caf::tick_atom::value);
-      flush();
+      flush(true);
     },
-    [=](done_atom, const caf::error& err) {
+    [=](done_atom, std::uint64_t id, const caf::error& err) {
       auto& st = self->state;
-      auto b = std::move(st.in_flight);
+      auto i = st.in_flight.find(id);
+      auto b = i->second;
+      st.in_flight.erase(i);
       if (!err) {
         std::size_t samples = 0;
         for (auto& r : *b)
@@ -92,29 +101,29 @@ caf::behavior result_writer(caf::stateful_actor<writer_state>* self, services s)
         s.metrics->checks_written.Increment(static_cast<double>(b->size()));
         s.metrics->samples_ingested.Increment(static_cast<double>(samples));
       } else if (is(err, errc::unavailable) || is(err, errc::overloaded)) {
-        // Put the batch back in front, in order, to try again on a later tick.
-        for (auto i = b->rbegin(); i != b->rend(); ++i) {
-          st.pending_samples += sample_count(*i);
-          st.pending.push_front(*i);
+        // Put the batch back in front, to try again on a later tick; whoever
+        // waits for a flush hears now rather than after the outage.
+        for (auto r = b->rbegin(); r != b->rend(); ++r) {
+          st.pending_samples += sample_count(*r);
+          st.pending.push_front(*r);
         }
-        for (auto& p : st.waiting_for_flush)
-          p.deliver(caf::unit);
-        st.waiting_for_flush.clear();
+        answer_waiting();
         return;
       } else {
         spdlog::error("result writer: dropping a batch of {} checks: {}", b->size(), error_message(err));
         for (auto& r : *b)
           s.metrics->samples_dropped.Increment(static_cast<double>(sample_count(r)));
       }
-      if (st.pending_samples >= cfg.batch_samples || !st.waiting_for_flush.empty())
-        flush();
-      drained();
+      flush(!st.waiting_for_flush.empty());
+      if (st.in_flight.empty() && st.pending.empty())
+        answer_waiting();
     },
     [=](caf::flush_atom) -> caf::result<caf::unit_t> {
-      auto promise = self->make_response_promise();
-      self->state.waiting_for_flush.push_back(promise);
-      flush();
-      drained();
+      auto& st = self->state;
+      if (st.in_flight.empty() && st.pending.empty())
+        return caf::unit;
+      st.waiting_for_flush.push_back(self->make_response_promise());
+      flush(true);
       return caf::delegated<caf::unit_t>{};
     },
   };

@@ -7,7 +7,8 @@
 namespace troupe::checker {
 
 // Collects check_results and writes them in batches (COPY, one transaction
-// per batch), by size or every checker.flush_interval, one batch at a time.
+// per batch), by size or every checker.flush_interval, with up to
+// postgres.pool_size - 1 batches in flight.
 // While PostgreSQL is down it keeps results, up to checker.buffer_limit
 // samples, and drops the oldest beyond that.
 //   check_result                -> (nothing)
