@@ -43,10 +43,10 @@ struct server::impl {
   std::atomic<std::uint64_t> next_id{0};
 
   void accept();
-  std::string new_request_id() {
+  void new_request_id(std::string& out) {
     char buf[16];
     auto [end, ec] = std::to_chars(buf, buf + sizeof buf, ++next_id, 16);
-    return id_prefix + std::string(buf, end);
+    out.assign(id_prefix).append(buf, end);
   }
 };
 
@@ -97,20 +97,21 @@ private:
     dispatch(parser_->release());
   }
 
+  // The request object is the session's and is reused: one request is in
+  // flight per connection, and handlers copy what they keep.
   void dispatch(bhttp::request<bhttp::string_body>&& req) {
     busy_ = true;
     started_ = std::chrono::steady_clock::now();
     keep_alive_ = req.keep_alive();
     version_ = req.version();
-    request r;
-    r.method = std::string(req.method_string());
+    auto& r = request_;
+    r.method.assign(req.method_string().data(), req.method_string().size());
     auto target = std::string_view(req.target().data(), req.target().size());
     auto q = target.find('?');
-    r.path = std::string(target.substr(0, q));
-    if (q != std::string_view::npos)
-      r.query = std::string(target.substr(q + 1));
+    r.path.assign(target.substr(0, q));
+    r.query.assign(q == std::string_view::npos ? std::string_view{} : target.substr(q + 1));
     r.body = std::move(req.body());
-    r.headers.reserve(8);
+    r.headers.clear();
     for (auto& f : req) {
       std::string name(f.name_string());
       for (auto& c : name)
@@ -118,8 +119,10 @@ private:
       r.headers.emplace_back(std::move(name), std::string(f.value()));
     }
     auto given = r.header("x-request-id");
-    r.request_id = !given.empty() && given.size() <= 200 ? std::string(given) : srv_->new_request_id();
-    request_id_ = r.request_id;
+    if (!given.empty() && given.size() <= 200)
+      r.request_id.assign(given);
+    else
+      srv_->new_request_id(r.request_id);
     auto m = srv_->routes.match(r.method, r.path, r.params);
     route_ = m.found;
     if (m.status != 200)
@@ -128,11 +131,13 @@ private:
                                                   : "method " + r.method + " not allowed on " + r.path));
     logging::request_scope scope(r.request_id);
     responded_ = false;
-    respond_fn respond = [self = shared_from_this()](response res) {
-      if (self->responded_.exchange(true))
+    // The session keeps itself alive until it has answered, so that the
+    // responder needs only `this` (and std::function no allocation).
+    self_ = shared_from_this();
+    respond_fn respond = [this](response res) {
+      if (responded_.exchange(true))
         return;
-      asio::dispatch(self->stream_.get_executor(),
-                     [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
+      asio::dispatch(stream_.get_executor(), [this, res = std::move(res)]() mutable { write(std::move(res)); });
     };
     try {
       route_->handle(r, respond);
@@ -148,33 +153,63 @@ private:
     version_ = 11;
     started_ = std::chrono::steady_clock::now();
     route_ = &srv_->routes.fallback();
-    request_id_ = srv_->new_request_id();
+    srv_->new_request_id(request_.request_id);
     write(error_response(status, slug, message));
   }
 
+  // The answer goes out as bytes built in a buffer the session reuses:
+  // cheaper than Beast's serializer, whose header fields are allocated one
+  // by one.
   void write(response res) {
-    out_ = {static_cast<bhttp::status>(res.status), version_};
-    out_.set(bhttp::field::content_type, res.content_type);
-    out_.set("X-Request-Id", request_id_);
-    for (auto& [k, v] : res.headers)
-      out_.set(k, v);
-    out_.body() = std::move(res.body);
-    out_.keep_alive(keep_alive_ && !srv_->stopping);
-    out_.prepare_payload();
+    auto keep_alive = keep_alive_ && !srv_->stopping;
+    auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(res.status));
+    auto& w = wire_;
+    w.clear();
+    w += version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    append_number(w, res.status);
+    w += ' ';
+    w.append(reason.data(), reason.size());
+    w += "\r\nContent-Type: ";
+    w += res.content_type;
+    w += "\r\nContent-Length: ";
+    append_number(w, res.body.size());
+    w += "\r\nX-Request-Id: ";
+    w += request_.request_id;
+    for (auto& [k, v] : res.headers) {
+      w += "\r\n";
+      w += k;
+      w += ": ";
+      w += v;
+    }
+    if (!keep_alive)
+      w += "\r\nConnection: close";
+    else if (version_ == 10)
+      w += "\r\nConnection: keep-alive";
+    w += "\r\n\r\n";
+    if (request_.method != "HEAD")
+      w += res.body;
     auto cls = std::min<unsigned>(std::max<unsigned>(res.status / 100, 1), 5) - 1;
     route_->requests[cls]->Increment();
     route_->duration->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
     if (res.status >= 500) {
-      logging::request_scope scope(request_id_);
+      logging::request_scope scope(request_.request_id);
       spdlog::warn("{} answered {}", route_->pattern, res.status);
     }
     stream_.expires_after(srv_->cfg.idle_timeout);
-    bhttp::async_write(stream_, out_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      self->busy_ = false;
-      if (ec || !self->out_.keep_alive())
-        return self->close();
-      self->read();
-    });
+    asio::async_write(stream_, asio::buffer(wire_),
+                      [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                        self->busy_ = false;
+                        self->self_.reset();
+                        if (ec || !keep_alive)
+                          return self->close();
+                        self->read();
+                      });
+  }
+
+  static void append_number(std::string& out, std::size_t n) {
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+    out.append(buf, end);
   }
 
   void close() {
@@ -192,10 +227,11 @@ private:
   server::impl* srv_; // outlives every session: stop() waits for them
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  bhttp::response<bhttp::string_body> out_;
+  request request_;
+  std::string wire_;
   std::atomic<bool> responded_{false}; // a handler answers once, from any thread
+  std::shared_ptr<session> self_;      // set while a handler owes an answer
   const route* route_ = nullptr;
-  std::string request_id_;
   std::chrono::steady_clock::time_point started_;
   unsigned version_ = 11;
   bool keep_alive_ = true;

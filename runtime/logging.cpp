@@ -10,7 +10,7 @@
 namespace troupe::logging {
 namespace {
 
-thread_local std::string current_request_id;
+thread_local std::string_view current_request_id;
 
 void append_escaped(spdlog::memory_buf_t& out, std::string_view s) {
   static const char hex[] = "0123456789abcdef";
@@ -79,12 +79,12 @@ void init(const std::string& node_name, const std::string& level) {
   spdlog::set_default_logger(logger);
 }
 
-request_scope::request_scope(std::string_view request_id) : previous_(std::move(current_request_id)) {
+request_scope::request_scope(std::string_view request_id) : previous_(current_request_id) {
   current_request_id = request_id;
 }
 
 request_scope::~request_scope() {
-  current_request_id = std::move(previous_);
+  current_request_id = previous_;
 }
 
 } // namespace troupe::logging

@@ -9,7 +9,8 @@ namespace troupe::logging {
 // {"time","level","node","request_id"?,"msg"} on stdout.
 void init(const std::string& node_name, const std::string& level);
 
-// While alive, log lines written by this thread carry `request_id`.
+// While alive, log lines written by this thread carry `request_id`, which
+// must outlive the scope.
 class request_scope {
 public:
   explicit request_scope(std::string_view request_id);
@@ -18,7 +19,7 @@ public:
   request_scope& operator=(const request_scope&) = delete;
 
 private:
-  std::string previous_;
+  std::string_view previous_;
 };
 
 } // namespace troupe::logging
