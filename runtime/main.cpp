@@ -65,16 +65,14 @@ int run_node(node_config cfg) {
   checker::scrape_client client(cfg.checker.io_threads, cfg.checker.max_body);
   checker::services services{&cfg, &pool, &client, &m};
   auto root = spawn_supervisor(system, "node", cfg.node.supervision, &m);
-  caf::anon_send(root, start_atom::value, child_spec{"result_writer", [services](caf::actor_system& sys) {
-                                                       return checker::spawn_result_writer(sys, services);
-                                                     }});
-  caf::anon_send(root, start_atom::value, child_spec{"target_manager", [services](caf::actor_system& sys) {
-                                                       return caf::actor_cast<caf::actor>(
-                                                         checker::spawn_target_manager(sys, services));
-                                                     }});
-  caf::anon_send(root, start_atom::value, child_spec{"retention", [services](caf::actor_system& sys) {
-                                                       return checker::spawn_retention(sys, services);
-                                                     }});
+  auto supervise = [&](std::string name, auto spawn) {
+    caf::anon_send(root, start_atom::value, child_spec{std::move(name), [services, spawn](caf::actor_system& sys) {
+                     return caf::actor_cast<caf::actor>(spawn(sys, services));
+                   }});
+  };
+  supervise("result_writer", checker::spawn_result_writer);
+  supervise("target_manager", checker::spawn_target_manager);
+  supervise("retention", checker::spawn_retention);
 
   http::router routes(m);
   http::add_routes(routes, {&system, &pool, &m, &cfg});
