@@ -136,8 +136,18 @@ void write_results(pqxx::connection_base& c, const std::vector<checker::check_re
     checks.write_raw_line(block);
     checks.complete();
   }
+  // Sample ids (see 0001_checker.sql): one block of 2^20 per sequence value,
+  // all reserved before the COPY starts.
+  std::size_t total = 0;
+  for (auto& r : results)
+    total += r.samples.size();
+  std::vector<std::int64_t> blocks;
+  for (auto row : tx.exec_params("SELECT nextval('sample_batches') FROM generate_series(1, $1)",
+                                 static_cast<std::int64_t>((total >> 20) + 1)))
+    blocks.push_back(row[0].as<std::int64_t>() << 20);
+  std::size_t index = 0;
   std::string labels;
-  static const std::vector<std::string> columns{"target_id", "name", "labels", "value", "ts_ms"};
+  static const std::vector<std::string> columns{"id", "target_id", "name", "labels", "value", "ts_ms"};
   pqxx::tablewriter samples(tx, "samples", columns.begin(), columns.end());
   block.clear();
   auto flush = [&] {
@@ -149,6 +159,9 @@ void write_results(pqxx::connection_base& c, const std::vector<checker::check_re
   };
   for (auto& r : results) {
     for (auto& s : r.samples) {
+      append_int(block, blocks[index >> 20] + static_cast<std::int64_t>(index & ((1 << 20) - 1)));
+      ++index;
+      block += '\t';
       append_int(block, r.target_id);
       block += '\t';
       append_field(block, s.name);
@@ -222,8 +235,8 @@ int delete_expired(pqxx::connection_base& c, const std::string& table, std::int6
   auto stmt = table == "checks"
                 ? "DELETE FROM checks WHERE id IN (SELECT id FROM checks"
                   " WHERE checked_at < now() - $1 * interval '1 millisecond' LIMIT $2)"
-                : "DELETE FROM samples WHERE id IN (SELECT id FROM samples"
-                  " WHERE ts_ms < (extract(epoch FROM now()) * 1000)::bigint - $1 LIMIT $2)";
+                : "DELETE FROM samples WHERE ctid = ANY (ARRAY(SELECT ctid FROM samples"
+                  " WHERE ts_ms < (extract(epoch FROM now()) * 1000)::bigint - $1 LIMIT $2))";
   auto r = tx.exec_params(stmt, max_age_ms, batch);
   tx.commit();
   return static_cast<int>(r.affected_rows());

@@ -30,10 +30,15 @@ CREATE INDEX checks_by_target_id ON checks (target_id, checked_at);
 CREATE INDEX checks_by_time ON checks (checked_at);
 
 -- Built to take hundreds of thousands of rows a second by COPY: time as
--- epoch milliseconds, names compared bytewise (COLLATE "C"), and labels as
--- the JSON text the checker wrote (valid JSON, but not parsed again here).
+-- epoch milliseconds, names compared bytewise (COLLATE "C"), labels as the
+-- JSON text the checker wrote (valid JSON, not parsed again here), and no
+-- primary key: a sample's id is (batch << 20) + its index in the batch,
+-- one sequence value per batch, unique and growing with no per-row nextval
+-- and no B-tree to maintain. BRIN serves retention, as rows arrive in time
+-- order.
+CREATE SEQUENCE sample_batches;
 CREATE TABLE samples (
-  id        BIGSERIAL PRIMARY KEY,
+  id        BIGINT NOT NULL,
   target_id BIGINT NOT NULL,
   name      TEXT COLLATE "C" NOT NULL,
   labels    TEXT NOT NULL,
@@ -41,4 +46,4 @@ CREATE TABLE samples (
   ts_ms     BIGINT NOT NULL
 );
 CREATE INDEX samples_by_name ON samples (name, ts_ms);
-CREATE INDEX samples_by_time ON samples (ts_ms);
+CREATE INDEX samples_by_time ON samples USING brin (ts_ms);

@@ -1,4 +1,4 @@
-// Retention: checks older than checker.retention are deleted in the background.
+// Retention: checks and samples older than checker.retention are deleted in the background.
 #include <catch2/catch.hpp>
 
 #include "tests/support/node_process.hpp"
@@ -12,7 +12,8 @@ using namespace troupe::testing;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-TEST_CASE("checks older than checker.retention are deleted while new ones keep coming", "[integration]") {
+TEST_CASE("checks and samples older than checker.retention are deleted while new ones keep coming",
+          "[integration]") {
   target_server exporter;
   exporter.reply("/metrics", 200, "up 1\n");
   pg_instance pg;
@@ -31,7 +32,8 @@ TEST_CASE("checks older than checker.retention are deleted while new ones keep c
       return true;
     },
     15s));
-  // The first check goes once it is older than a second; later ones remain.
+  // Without retention the first check would stay forever; with it, it goes
+  // once older than a second while later ones remain.
   json checks;
   REQUIRE(wait_until(
     [&] {
@@ -39,9 +41,14 @@ TEST_CASE("checks older than checker.retention are deleted while new ones keep c
       return !checks.empty() && checks.front()["id"] != first["id"];
     },
     15s));
-  auto oldest = from_rfc3339(checks.front()["timestamp"]);
-  CHECK(oldest > from_rfc3339(first["timestamp"]));
-  // A sweep every 100 ms keeps what is left younger than about 1 s.
-  CHECK(now_ms() - oldest < 3000);
+  CHECK(from_rfc3339(checks.front()["timestamp"]) > from_rfc3339(first["timestamp"]));
+  CHECK(checks.size() < 60); // about 10 a second, each kept about a second
+  REQUIRE(wait_until(
+    [&] {
+      auto samples = metrics_where(port, "name=up&limit=10000");
+      return !samples.empty() && samples.size() < 60 && now_ms() - from_rfc3339(samples.front()["timestamp"]) < 3000;
+    },
+    15s));
   CHECK(exposed_metric(port, "troupe_checker_retention_deleted_total{table=\"checks\"").value_or(0) >= 1);
+  CHECK(exposed_metric(port, "troupe_checker_retention_deleted_total{table=\"samples\"").value_or(0) >= 1);
 }
