@@ -16,6 +16,7 @@
 #include "persistence/pg_pool.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/metrics.hpp"
+#include "topology/node_agent.hpp"
 
 namespace troupe::http {
 namespace {
@@ -145,6 +146,31 @@ void add_routes(router& r, edge_services s) {
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";
     res.body = s.metrics->serialize();
     respond(std::move(res));
+  });
+
+  // This node's view of the cluster: itself and every peer it knows, with
+  // status (up, suspect, down, joining) and when it last saw it up.
+  r.add("GET", "/api/v1/cluster", [s](const request&, respond_fn respond) {
+    auto render = [name = s.config->node.name](const std::vector<topology::member_status>& members) {
+      auto out = json::array();
+      for (auto& m : members)
+        out.push_back({{"name", m.name},
+                       {"address", m.address},
+                       {"status", m.status},
+                       {"last_seen", m.last_seen_ms ? json(format_rfc3339(m.last_seen_ms)) : json(nullptr)},
+                       {"self", m.self}});
+      return json_response(200, {{"node", name}, {"members", out}});
+    };
+    auto agent = s.system->registry().get(topology::node_agent_name);
+    if (!agent)
+      return respond(render({{s.config->node.name, "", "up", 0, true}}));
+    ask<std::vector<topology::member_status>>(
+      *s.system, caf::actor_cast<caf::actor>(agent), s.config->http.request_timeout,
+      std::function<void(caf::expected<std::vector<topology::member_status>>)>(
+        [respond, render](caf::expected<std::vector<topology::member_status>> r) {
+          respond(r ? render(*r) : from_error(r.error()));
+        }),
+      caf::get_atom::value);
   });
 
   r.add("POST", "/api/v1/targets", [s](const request& req, respond_fn respond) {

@@ -165,9 +165,16 @@ struct table_builder {
                     [&field](const std::string& v) { field = parse_size(v); },
                     [&field] { return print_size(field); }});
   }
-  void list(std::string name, std::string desc, std::vector<std::string>& field) {
+  void list(std::string name, std::string desc, std::vector<std::string>& field,
+            std::function<void(const std::string&)> check_item = nullptr) {
     keys.push_back({std::move(name), std::move(desc),
-                    [&field](const std::string& v) { field = split_words(v); },
+                    [&field, check_item](const std::string& v) {
+                      auto items = split_words(v);
+                      if (check_item)
+                        for (auto& item : items)
+                          check_item(item);
+                      field = items;
+                    },
                     [&field] {
                       std::string out = "[";
                       for (auto& x : field)
@@ -200,6 +207,19 @@ std::vector<config_key> config_keys(node_config& c) {
   t.integer("node.restart_budget", "restarts allowed per window before a supervisor escalates",
             sup.max_restarts, 0, 1'000'000);
   t.duration("node.restart_window", "the window of the restart budget", sup.window, milliseconds{1});
+
+  t.text("cluster.host", "address the node agent is published on, and told to peers", c.cluster.host);
+  t.integer("cluster.port", "port of the node agent (0 = no cluster)", c.cluster.port, 0, 65535);
+  t.list("cluster.seeds", "host:port of other nodes' cluster ports", c.cluster.seeds, [](const std::string& seed) {
+    auto colon = seed.rfind(':');
+    if (colon == std::string::npos || colon == 0)
+      bad("host:port", seed);
+    parse_integer(seed.substr(colon + 1), 1, 65535);
+  });
+  t.duration("cluster.heartbeat_interval", "middleman heartbeats between nodes (same on every node)",
+             c.cluster.heartbeat_interval, milliseconds{10});
+  t.duration("cluster.connection_timeout", "a peer silent this long is suspected (same on every node)",
+             c.cluster.connection_timeout, milliseconds{50});
 
   t.text("http.host", "address the HTTP edge listens on", c.http.host);
   t.integer("http.port", "HTTP port (0 = any free port)", c.http.port, 0, 65535);

@@ -33,6 +33,13 @@ struct node_config {
   } node;
   struct {
     std::string host = "127.0.0.1";
+    std::uint16_t port = 0; // 0: a node alone, no cluster
+    std::vector<std::string> seeds; // host:port of other nodes' cluster ports
+    milliseconds heartbeat_interval{200};
+    milliseconds connection_timeout{1'000};
+  } cluster;
+  struct {
+    std::string host = "127.0.0.1";
     std::uint16_t port = 8080;
     int io_threads = 1;
     std::size_t header_limit = 16 * 1024;

@@ -3,6 +3,7 @@
 // backwards.
 #include <csignal>
 #include <iostream>
+#include <random>
 
 #include <CLI/CLI.hpp>
 #include <caf/all.hpp>
@@ -26,6 +27,7 @@
 #include "runtime/logging.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/supervisor.hpp"
+#include "topology/node_agent.hpp"
 
 namespace {
 
@@ -60,6 +62,11 @@ int run_node(node_config cfg) {
   caf_cfg.add_error_category(error_category, [](std::uint8_t code, caf::atom_value, const caf::message& ctx) {
     return "troupe::" + to_string(static_cast<errc>(code)) + caf::to_string(ctx);
   });
+  if (cfg.cluster.port != 0) {
+    caf_cfg.set("middleman.heartbeat-interval", caf::timespan{cfg.cluster.heartbeat_interval});
+    caf_cfg.set("middleman.connection-timeout", caf::timespan{cfg.cluster.connection_timeout});
+  }
+  topology::register_message_types(caf_cfg);
   caf::actor_system system(caf_cfg);
 
   checker::scrape_client client(cfg.checker.io_threads, cfg.checker.max_body);
@@ -73,6 +80,21 @@ int run_node(node_config cfg) {
   supervise("result_writer", checker::spawn_result_writer);
   supervise("target_manager", checker::spawn_target_manager);
   supervise("retention", checker::spawn_retention);
+
+  if (cfg.cluster.port != 0) {
+    std::random_device rd;
+    auto agent = topology::spawn_node_agent(
+      system, cfg, {cfg.node.name, cfg.cluster.host, cfg.cluster.port, (std::uint64_t{rd()} << 32) | rd(), nullptr});
+    auto published = system.middleman().publish(agent, cfg.cluster.port, cfg.cluster.host.c_str(), true);
+    if (!published) {
+      spdlog::critical("cannot publish the node agent on {}:{}: {}", cfg.cluster.host, cfg.cluster.port,
+                       caf::to_string(published.error()));
+      caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
+      return 1;
+    }
+    system.registry().put(topology::node_agent_name, caf::actor_cast<caf::strong_actor_ptr>(agent));
+  }
 
   http::router routes(m);
   http::add_routes(routes, {&system, &pool, &m, &cfg});
@@ -116,6 +138,12 @@ int run_node(node_config cfg) {
                [](caf::error& e) { spdlog::warn("results not flushed: {}", caf::to_string(e)); });
   self->send_exit(root, caf::exit_reason::user_shutdown);
   self->wait_for(root);
+  if (auto agent = system.registry().get(topology::node_agent_name)) {
+    auto handle = caf::actor_cast<caf::actor>(agent);
+    system.registry().erase(topology::node_agent_name);
+    self->send_exit(handle, caf::exit_reason::user_shutdown);
+    self->wait_for(handle);
+  }
   spdlog::info("stopped");
   return *escalated ? 1 : 0;
 }

@@ -1,0 +1,182 @@
+#include "topology/node_agent.hpp"
+
+#include <map>
+#include <tuple>
+
+#include <caf/all.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor.hpp>
+#include <spdlog/spdlog.h>
+
+namespace troupe::topology {
+namespace {
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+struct peer {
+  member m;                  // agent empty unless up
+  std::string status = "joining"; // joining, up, suspect, down
+  std::int64_t last_seen_ms = 0;
+  std::int64_t since_ms = now_ms(); // when it entered its status
+  bool dialing = false;
+};
+
+struct agent_state {
+  member self;
+  std::map<std::string, peer> peers; // by address
+  static inline const char* name = "node_agent";
+};
+
+bool lower(const member& a, const std::string& host, std::uint16_t port) {
+  return std::tie(a.host, a.port) < std::tie(host, port);
+}
+
+caf::behavior node_agent(caf::stateful_actor<agent_state>* self, node_config cfg, member me) {
+  me.agent = caf::actor_cast<caf::actor>(self);
+  self->state.self = me;
+  auto dial_timeout = 2 * cfg.cluster.connection_timeout;
+
+  auto set_status = [=](peer& p, const std::string& status) {
+    if (p.status != status) {
+      spdlog::info("cluster: {} ({}) is {}", p.m.name.empty() ? p.m.address() : p.m.name, p.m.address(), status);
+      p.status = status;
+      p.since_ms = now_ms();
+    }
+  };
+  auto connected = [=](const member& m) {
+    auto& p = self->state.peers[m.address()];
+    if (p.m.agent && p.m.agent != m.agent)
+      self->demonitor(p.m.agent);
+    p.m = m;
+    p.last_seen_ms = now_ms();
+    self->monitor(m.agent);
+    set_status(p, "up");
+  };
+  // Dials a peer's address and introduces this node; its answer names the
+  // members it knows, which this node then meets in turn. Shared, so that
+  // the lambdas made before it is assigned (itself included) call it.
+  auto dial = std::make_shared<std::function<void(const std::string&, std::uint16_t)>>();
+  auto learn = [=](const std::string& host, std::uint16_t port) -> peer* {
+    if (host == me.host && port == me.port)
+      return nullptr;
+    auto& p = self->state.peers[host + ":" + std::to_string(port)];
+    p.m.host = host;
+    p.m.port = port;
+    return &p;
+  };
+  *dial = [=](const std::string& host, std::uint16_t port) {
+    auto p = learn(host, port);
+    if (!p || p->dialing)
+      return;
+    p->dialing = true;
+    auto address = p->m.address();
+    auto failed = [=](const caf::error&) {
+      auto& p = self->state.peers[address];
+      p.dialing = false;
+      if (p.status != "up" && p.status != "joining")
+        set_status(p, "down");
+    };
+    self->request(self->system().middleman().actor_handle(), dial_timeout, caf::connect_atom::value, host, port)
+      .then(
+        [=](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+          auto agent = caf::actor_cast<caf::actor>(ptr);
+          if (!agent)
+            return failed(caf::sec::no_actor_published_at_port);
+          self->request(agent, dial_timeout, hello_atom::value, self->state.self)
+            .then(
+              [=](std::vector<member>& known) {
+                self->state.peers[address].dialing = false;
+                for (auto& m : known) {
+                  if (m.address() == address)
+                    connected(m);
+                  else if (auto q = learn(m.host, m.port); q && q->status != "up" && lower(me, m.host, m.port))
+                    (*dial)(m.host, m.port);
+                }
+              },
+              failed);
+        },
+        failed);
+  };
+
+  self->set_down_handler([=](caf::down_msg& d) {
+    for (auto& [address, p] : self->state.peers)
+      if (p.m.agent.address() == d.source) {
+        p.m.agent = nullptr;
+        set_status(p, "suspect");
+        (*dial)(p.m.host, p.m.port); // confirms the loss or finds the peer again
+        return;
+      }
+  });
+
+  for (auto& seed : cfg.cluster.seeds) {
+    auto colon = seed.rfind(':');
+    auto host = seed.substr(0, colon);
+    auto port = static_cast<std::uint16_t>(std::stoi(seed.substr(colon + 1)));
+    if (lower(me, host, port))
+      (*dial)(host, port);
+    else
+      learn(host, port);
+  }
+  self->delayed_send(self, cfg.cluster.connection_timeout, caf::tick_atom::value);
+
+  return {
+    [=](hello_atom, member& m) -> std::vector<member> {
+      connected(m);
+      // Third parties go by address only: a handle of a node that this
+      // peer reaches directly would make CAF route to it through us.
+      auto by_address = [](member x) {
+        x.agent = nullptr;
+        return x;
+      };
+      std::vector<member> known{self->state.self};
+      for (auto& [_, p] : self->state.peers) {
+        if (p.status != "up")
+          continue;
+        known.push_back(by_address(p.m));
+        if (p.m.address() != m.address())
+          self->send(p.m.agent, joined_atom::value, by_address(m));
+      }
+      return known;
+    },
+    [=](joined_atom, member& m) {
+      auto p = learn(m.host, m.port);
+      if (p && p->status != "up" && lower(me, m.host, m.port))
+        (*dial)(m.host, m.port);
+    },
+    // Up peers are seen now; the rest are dialled again, by the lower side
+    // at once and by either after a grace period (in case the lower one
+    // never heard of this node).
+    [=](caf::tick_atom) {
+      self->delayed_send(self, cfg.cluster.connection_timeout, caf::tick_atom::value);
+      auto now = now_ms();
+      for (auto& [_, p] : self->state.peers) {
+        if (p.status == "up")
+          p.last_seen_ms = now;
+        else if (lower(me, p.m.host, p.m.port) || now - p.since_ms > dial_timeout.count())
+          (*dial)(p.m.host, p.m.port);
+      }
+    },
+    [=](caf::get_atom) {
+      std::vector<member_status> out{{me.name, me.address(), "up", now_ms(), true}};
+      for (auto& [address, p] : self->state.peers)
+        out.push_back({p.m.name, address, p.status, p.last_seen_ms, false});
+      return out;
+    },
+  };
+}
+
+} // namespace
+
+void register_message_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<member>("troupe.member");
+  cfg.add_message_type<std::vector<member>>("std::vector<troupe.member>");
+}
+
+caf::actor spawn_node_agent(caf::actor_system& system, const node_config& cfg, member self) {
+  return system.spawn(node_agent, cfg, std::move(self));
+}
+
+} // namespace troupe::topology
