@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -63,6 +64,8 @@ pid_t spawn_process(const std::vector<std::string>& argv, const environment_over
   }
   if (pid == 0) {
     setpgid(0, 0);
+    // A test process killed outright (a ctest timeout) takes its nodes along.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
