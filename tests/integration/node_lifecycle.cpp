@@ -76,37 +76,36 @@ TEST_CASE("a target from the config file is checked without any API call", "[int
   CHECK(targets[0]["interval_ms"] == 200);
 }
 
+namespace {
+
+// Runs troupe with exactly `args`, expects it to exit non-zero, and returns
+// what it logged.
+std::string refusal_of(std::vector<std::string> args) {
+  node_process node(exact_args{std::move(args)});
+  auto code = node.wait_for_exit(15s);
+  REQUIRE(code.has_value());
+  CHECK(*code != 0);
+  return node.log();
+}
+
+} // namespace
+
 TEST_CASE("a node refuses to start on an unknown flag or config key and names the key", "[integration]") {
   temp_dir dir;
   SECTION("an unknown flag") {
-    node_process node(exact_args{{"node", "--http.prot=1"}});
-    auto code = node.wait_for_exit(15s);
-    REQUIRE(code.has_value());
-    CHECK(*code != 0);
-    CHECK_THAT(node.log(), Contains("http.prot"));
+    CHECK_THAT(refusal_of({"node", "--http.prot=1"}), Contains("http.prot"));
   }
   SECTION("an unknown key in the config file") {
     auto config = dir.write_file("bad.toml", "[http]\nport = 8080\nprot = 1\n");
-    node_process node(exact_args{{"node", "--config=" + config}});
-    auto code = node.wait_for_exit(15s);
-    REQUIRE(code.has_value());
-    CHECK(*code != 0);
-    CHECK_THAT(node.log(), Contains("http.prot"));
-    CHECK_THAT(node.log(), Contains("bad.toml:3"));
+    auto log = refusal_of({"node", "--config=" + config});
+    CHECK_THAT(log, Contains("http.prot"));
+    CHECK_THAT(log, Contains("bad.toml:3"));
   }
   SECTION("a bad value names its key") {
-    node_process node(exact_args{{"node", "--http.port=99999"}});
-    auto code = node.wait_for_exit(15s);
-    REQUIRE(code.has_value());
-    CHECK(*code != 0);
-    CHECK_THAT(node.log(), Contains("http.port"));
+    CHECK_THAT(refusal_of({"node", "--http.port=99999"}), Contains("http.port"));
   }
   SECTION("a bad target in the config names checker.targets") {
     auto config = dir.write_file("bad.toml", "[checker]\ntargets = [\"x=https://127.0.0.1:9/metrics\"]\n");
-    node_process node(exact_args{{"node", "--config=" + config}});
-    auto code = node.wait_for_exit(15s);
-    REQUIRE(code.has_value());
-    CHECK(*code != 0);
-    CHECK_THAT(node.log(), Contains("checker.targets"));
+    CHECK_THAT(refusal_of({"node", "--config=" + config}), Contains("checker.targets"));
   }
 }
