@@ -17,6 +17,7 @@
 #include "runtime/errors.hpp"
 #include "runtime/metrics.hpp"
 #include "topology/node_agent.hpp"
+#include "topology/shard_keeper.hpp"
 
 namespace troupe::http {
 namespace {
@@ -149,28 +150,51 @@ void add_routes(router& r, edge_services s) {
   });
 
   // This node's view of the cluster: itself and every peer it knows, with
-  // status (up, suspect, down, joining) and when it last saw it up.
+  // status (up, suspect, down, joining) and when it last saw it up; every
+  // shard's lease as this node last read it, and the shards it owns.
   r.add("GET", "/api/v1/cluster", [s](const request&, respond_fn respond) {
-    auto render = [name = s.config->node.name](const std::vector<topology::member_status>& members) {
+    using leases = std::vector<persistence::lease_store::lease_row>;
+    using members = std::vector<topology::member_status>;
+    auto render = [s](const members& ms, const leases& ls) {
       auto out = json::array();
-      for (auto& m : members)
+      for (auto& m : ms)
         out.push_back({{"name", m.name},
                        {"address", m.address},
                        {"status", m.status},
                        {"last_seen", m.last_seen_ms ? json(format_rfc3339(m.last_seen_ms)) : json(nullptr)},
                        {"self", m.self}});
-      return json_response(200, {{"node", name}, {"members", out}});
+      auto shards = json::array();
+      auto owned = json::array();
+      for (auto& l : ls) {
+        shards.push_back({{"shard", l.shard},
+                          {"owner", l.owner.empty() ? json(nullptr) : json(l.owner)},
+                          {"epoch", l.epoch},
+                          {"live", l.live}});
+        if (l.owner_incarnation == s.incarnation)
+          owned.push_back(l.shard);
+      }
+      return json_response(200, {{"node", s.config->node.name}, {"members", out}, {"shards", shards}, {"owned", owned}});
     };
-    auto agent = s.system->registry().get(topology::node_agent_name);
-    if (!agent)
-      return respond(render({{s.config->node.name, "", "up", 0, true}}));
-    ask<std::vector<topology::member_status>>(
-      *s.system, caf::actor_cast<caf::actor>(agent), s.config->http.request_timeout,
-      std::function<void(caf::expected<std::vector<topology::member_status>>)>(
-        [respond, render](caf::expected<std::vector<topology::member_status>> r) {
-          respond(r ? render(*r) : from_error(r.error()));
-        }),
-      caf::get_atom::value);
+    auto with_members = [s, render, respond](const leases& ls) {
+      auto agent = s.system->registry().get(topology::node_agent_name);
+      if (!agent)
+        return respond(render({{s.config->node.name, "", "up", 0, true}}, ls));
+      ask<members>(*s.system, caf::actor_cast<caf::actor>(agent), s.config->http.request_timeout,
+                   std::function<void(caf::expected<members>)>([respond, render, ls](caf::expected<members> r) {
+                     respond(r ? render(*r, ls) : from_error(r.error()));
+                   }),
+                   caf::get_atom::value);
+    };
+    auto keeper = s.system->registry().get(topology::shard_keeper_name);
+    if (!keeper)
+      return with_members({});
+    ask<leases>(*s.system, caf::actor_cast<caf::actor>(keeper), s.config->http.request_timeout,
+                std::function<void(caf::expected<leases>)>([respond, with_members](caf::expected<leases> r) {
+                  if (!r)
+                    return respond(from_error(r.error()));
+                  with_members(*r);
+                }),
+                caf::get_atom::value);
   });
 
   r.add("POST", "/api/v1/targets", [s](const request& req, respond_fn respond) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+
 #include <caf/fwd.hpp>
 
 #include "runtime/config.hpp"
@@ -20,6 +22,7 @@ struct edge_services {
   persistence::pg_pool* pool;
   troupe::metrics* metrics;
   const node_config* config;
+  std::int64_t incarnation; // this process in the shard leases
 };
 
 // The one route table of the edge: every method, path and handler.

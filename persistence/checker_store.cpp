@@ -1,5 +1,8 @@
 #include "persistence/checker_store.hpp"
 
+#include <algorithm>
+#include <set>
+
 #include <pqxx/pqxx>
 #include <pqxx/tablewriter>
 
@@ -95,18 +98,37 @@ bool delete_target(pqxx::connection_base& c, std::int64_t id) {
   return r.affected_rows() > 0;
 }
 
-void write_results(pqxx::connection_base& c, const std::vector<checker::check_result>& results) {
+namespace {
+
+// The leases among `results`' that `incarnation` holds, locked FOR SHARE
+// until the commit: a takeover (which updates them) then waits for this
+// write, or this write sees it.
+std::set<std::pair<int, std::int64_t>> held_leases(pqxx::work& tx,
+                                                   const std::vector<const checker::check_result*>& results,
+                                                   std::int64_t incarnation) {
+  std::string shards = "{";
+  for (auto* r : results)
+    shards += (shards.size() > 1 ? "," : "") + std::to_string(r->shard);
+  std::set<std::pair<int, std::int64_t>> held;
+  for (auto row : tx.exec_params("SELECT shard, epoch FROM shard_leases WHERE shard = ANY($1::int[])"
+                                 " AND owner_incarnation = $2 ORDER BY shard FOR SHARE",
+                                 shards + "}", incarnation))
+    held.emplace(row[0].as<int>(), row[1].as<std::int64_t>());
+  return held;
+}
+
+// COPYs `results` and their samples; returns the number of samples.
+std::size_t copy_results(pqxx::work& tx, const std::vector<const checker::check_result*>& results,
+                         const std::string& owner) {
   using namespace copy_text;
-  if (results.empty())
-    return;
-  pqxx::work tx(c);
   std::string block;
   {
-    static const std::vector<std::string> columns{"target_id",  "target_name", "checked_at",
-                                                  "status",     "http_status", "latency_ms",
-                                                  "error",      "samples",     "malformed_lines"};
+    static const std::vector<std::string> columns{
+      "target_id", "target_name", "checked_at", "status", "http_status",     "latency_ms",
+      "error",     "samples",     "shard",      "epoch",  "malformed_lines", "owner"};
     pqxx::tablewriter checks(tx, "checks", columns.begin(), columns.end());
-    for (auto& r : results) {
+    for (auto* p : results) {
+      auto& r = *p;
       append_int(block, r.target_id);
       block += '\t';
       append_field(block, r.target_name);
@@ -127,7 +149,13 @@ void write_results(pqxx::connection_base& c, const std::vector<checker::check_re
       block += '\t';
       append_int(block, static_cast<std::int64_t>(r.samples.size()));
       block += '\t';
+      append_int(block, r.shard);
+      block += '\t';
+      append_int(block, r.epoch);
+      block += '\t';
       append_int(block, static_cast<std::int64_t>(r.malformed_lines));
+      block += '\t';
+      append_field(block, owner);
       block += '\n';
     }
     // One write for the whole batch: COPY data is a byte stream, so a block
@@ -139,8 +167,8 @@ void write_results(pqxx::connection_base& c, const std::vector<checker::check_re
   // Sample ids (see 0001_checker.sql): one block of 2^20 per sequence value,
   // all reserved before the COPY starts.
   std::size_t total = 0;
-  for (auto& r : results)
-    total += r.samples.size();
+  for (auto* r : results)
+    total += r->samples.size();
   std::vector<std::int64_t> blocks;
   for (auto row : tx.exec_params("SELECT nextval('sample_batches') FROM generate_series(1, $1)",
                                  static_cast<std::int64_t>((total >> 20) + 1)))
@@ -157,7 +185,8 @@ void write_results(pqxx::connection_base& c, const std::vector<checker::check_re
     samples.write_raw_line(block);
     block.clear();
   };
-  for (auto& r : results) {
+  for (auto* p : results) {
+    auto& r = *p;
     for (auto& s : r.samples) {
       append_int(block, blocks[index >> 20] + static_cast<std::int64_t>(index & ((1 << 20) - 1)));
       ++index;
@@ -187,7 +216,34 @@ void write_results(pqxx::connection_base& c, const std::vector<checker::check_re
   }
   flush();
   samples.complete();
-  tx.commit();
+  return total;
+}
+
+} // namespace
+
+written write_results(pqxx::connection_base& c, const std::vector<checker::check_result>& all,
+                      const std::string& owner, std::int64_t incarnation) {
+  std::vector<const checker::check_result*> results;
+  for (auto& r : all)
+    results.push_back(&r);
+  // The fence comes last, so that the lease rows stay locked only for the
+  // commit's round trip, never for a long COPY (a node frozen while holding
+  // them would hold up the takeover). When a lease has moved, the batch is
+  // written again without its checks: that is rare, and cheap.
+  while (!results.empty()) {
+    pqxx::work tx(c);
+    auto samples = copy_results(tx, results, owner);
+    auto held = held_leases(tx, results, incarnation);
+    auto still_held = [&](auto* r) { return held.count({r->shard, r->epoch}) > 0; };
+    if (std::all_of(results.begin(), results.end(), still_held)) {
+      tx.commit();
+      return {results.size(), samples};
+    }
+    tx.abort();
+    results.erase(std::remove_if(results.begin(), results.end(), [&](auto* r) { return !still_held(r); }),
+                  results.end());
+  }
+  return {};
 }
 
 std::vector<metric_row> query_metrics(pqxx::connection_base& c, const metric_query& q) {

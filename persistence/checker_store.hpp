@@ -24,8 +24,15 @@ caf::expected<checker::target> insert_target(pqxx::connection_base& c, const che
 caf::expected<checker::target> set_paused(pqxx::connection_base& c, std::int64_t id, bool paused);
 bool delete_target(pqxx::connection_base& c, std::int64_t id);
 
-// One transaction: every check, then every sample, each by COPY.
-void write_results(pqxx::connection_base& c, const std::vector<checker::check_result>& results);
+// One transaction, fenced by the shard leases: the checks whose (shard,
+// epoch) lease `incarnation` still holds, then their samples, each by COPY.
+// Checks refused because their lease had moved are left out of `written`.
+struct written {
+  std::size_t checks = 0;
+  std::size_t samples = 0;
+};
+written write_results(pqxx::connection_base& c, const std::vector<checker::check_result>& results,
+                      const std::string& owner, std::int64_t incarnation);
 
 struct metric_query {
   std::string name;

@@ -9,9 +9,10 @@
 namespace troupe::persistence {
 
 pg_pool::pg_pool(std::string dsn, int workers, std::size_t queue_limit, milliseconds reconnect_interval,
-                 std::function<void(pqxx::connection_base&)> on_connect, metrics& m)
+                 milliseconds idle_transaction_timeout, std::function<void(pqxx::connection_base&)> on_connect,
+                 metrics& m)
   : dsn_(std::move(dsn)), queue_limit_(queue_limit), reconnect_interval_(reconnect_interval),
-    on_connect_(std::move(on_connect)), metrics_(m) {
+    idle_transaction_timeout_(idle_transaction_timeout), on_connect_(std::move(on_connect)), metrics_(m) {
   try_connect();
   for (int i = 0; i < workers; ++i)
     workers_.emplace_back([this] { worker_loop(); });
@@ -100,6 +101,8 @@ void pg_pool::worker_loop() {
       if (!conn || !conn->is_open() || conn_generation != generation_) {
         conn_generation = generation_;
         conn = std::make_unique<pqxx::connection>(dsn_);
+        conn->set_variable("idle_in_transaction_session_timeout",
+                           std::to_string(idle_transaction_timeout_.count()));
       }
       item.work(*conn);
     } catch (const pqxx::broken_connection& e) {

@@ -36,8 +36,11 @@ public:
   using job = std::function<void(pqxx::connection_base&)>;
   using failure = std::function<void(caf::error)>;
 
+  // A worker's transaction left idle longer than `idle_transaction_timeout`
+  // (its process frozen, say) is ended by the server, with its locks.
   pg_pool(std::string dsn, int workers, std::size_t queue_limit, milliseconds reconnect_interval,
-          std::function<void(pqxx::connection_base&)> on_connect, metrics& m);
+          milliseconds idle_transaction_timeout, std::function<void(pqxx::connection_base&)> on_connect,
+          metrics& m);
   ~pg_pool(); // runs the jobs already queued, then joins
 
   bool up() const { return up_; }
@@ -69,6 +72,7 @@ private:
   std::string dsn_;
   std::size_t queue_limit_;
   milliseconds reconnect_interval_;
+  milliseconds idle_transaction_timeout_;
   std::function<void(pqxx::connection_base&)> on_connect_;
   metrics& metrics_;
 

@@ -212,14 +212,24 @@ std::vector<config_key> config_keys(node_config& c) {
   t.integer("cluster.port", "port of the node agent (0 = no cluster)", c.cluster.port, 0, 65535);
   t.list("cluster.seeds", "host:port of other nodes' cluster ports", c.cluster.seeds, [](const std::string& seed) {
     auto colon = seed.rfind(':');
-    if (colon == std::string::npos || colon == 0)
-      bad("host:port", seed);
+    if (colon == std::string::npos || colon == 0 || seed.find(',') != std::string::npos)
+      bad("host:port, seeds separated by spaces", seed);
     parse_integer(seed.substr(colon + 1), 1, 65535);
   });
   t.duration("cluster.heartbeat_interval", "middleman heartbeats between nodes (same on every node)",
              c.cluster.heartbeat_interval, milliseconds{10});
   t.duration("cluster.connection_timeout", "a peer silent this long is suspected (same on every node)",
              c.cluster.connection_timeout, milliseconds{50});
+  t.integer("cluster.shards", "shards the entities are spread over (the same on every node)", c.cluster.shards, 1,
+            4096);
+  t.duration("cluster.lease_time", "a shard lease not renewed this long may be taken by another node",
+             c.cluster.lease_time, milliseconds{100});
+  t.duration("cluster.lease_renew_interval", "how often a node renews its leases (well inside lease_time)",
+             c.cluster.lease_renew_interval, milliseconds{10});
+  t.integer("cluster.region_buffer", "messages held per node while their shard has no owner",
+            c.cluster.region_buffer, 0, 10'000'000);
+  t.duration("cluster.region_buffer_timeout", "how long a held message waits for an owner",
+             c.cluster.region_buffer_timeout, milliseconds{1});
 
   t.text("http.host", "address the HTTP edge listens on", c.http.host);
   t.integer("http.port", "HTTP port (0 = any free port)", c.http.port, 0, 65535);
@@ -237,6 +247,9 @@ std::vector<config_key> config_keys(node_config& c) {
             c.postgres.queue_limit, 1, 10'000'000);
   t.duration("postgres.reconnect_interval", "how often a lost PostgreSQL is redialled",
              c.postgres.reconnect_interval, milliseconds{10});
+  t.duration("postgres.idle_transaction_timeout",
+             "the server ends a transaction of ours idle this long, freeing its locks (keep under cluster.lease_time)",
+             c.postgres.idle_transaction_timeout, milliseconds{1});
 
   t.list("checker.targets", "targets from config: NAME=URL[,kind=http][,interval_ms=N][,timeout_ms=N]",
          c.checker.targets);
@@ -320,6 +333,10 @@ node_config load_config(const std::optional<std::string>& file,
       apply(i->first + ": ", key.name, i->second);
   for (auto& [name, value] : flags)
     apply("--", name, value);
+  if (cfg.cluster.lease_renew_interval * 2 > cfg.cluster.lease_time)
+    throw config_error("cluster.lease_renew_interval (" + print_duration(cfg.cluster.lease_renew_interval) +
+                       ") must be at most half of cluster.lease_time (" + print_duration(cfg.cluster.lease_time) +
+                       ")");
   return cfg;
 }
 

@@ -37,6 +37,11 @@ struct node_config {
     std::vector<std::string> seeds; // host:port of other nodes' cluster ports
     milliseconds heartbeat_interval{200};
     milliseconds connection_timeout{1'000};
+    int shards = 64;
+    milliseconds lease_time{1'500};
+    milliseconds lease_renew_interval{250};
+    std::size_t region_buffer = 10'000;
+    milliseconds region_buffer_timeout{5'000};
   } cluster;
   struct {
     std::string host = "127.0.0.1";
@@ -52,6 +57,7 @@ struct node_config {
     int pool_size = 4;
     std::size_t queue_limit = 10'000;
     milliseconds reconnect_interval{500};
+    milliseconds idle_transaction_timeout{1'000};
   } postgres;
   struct {
     std::vector<std::string> targets; // NAME=URL[,kind=http][,interval_ms=N][,timeout_ms=N]

@@ -28,6 +28,8 @@
 #include "runtime/metrics.hpp"
 #include "runtime/supervisor.hpp"
 #include "topology/node_agent.hpp"
+#include "topology/shard_keeper.hpp"
+#include "topology/shard_region.hpp"
 
 namespace {
 
@@ -50,7 +52,7 @@ int run_node(node_config cfg) {
   metrics m;
 
   persistence::pg_pool pool(cfg.postgres.dsn, cfg.postgres.pool_size, cfg.postgres.queue_limit,
-                            cfg.postgres.reconnect_interval,
+                            cfg.postgres.reconnect_interval, cfg.postgres.idle_transaction_timeout,
                             [](pqxx::connection_base& c) { persistence::migrate(c); }, m);
 
   caf::actor_system_config caf_cfg;
@@ -69,22 +71,27 @@ int run_node(node_config cfg) {
   topology::register_message_types(caf_cfg);
   caf::actor_system system(caf_cfg);
 
+  // This process in the cluster and in the lease table: a restarted node
+  // keeps its name but never its incarnation.
+  std::random_device rd;
+  auto incarnation = ((std::uint64_t{rd()} << 32) | rd()) & 0x7fff'ffff'ffff'ffffULL;
   checker::scrape_client client(cfg.checker.io_threads, cfg.checker.max_body);
-  checker::services services{&cfg, &pool, &client, &m};
+  checker::services services{&cfg, &pool, &client, &m, static_cast<std::int64_t>(incarnation)};
   auto root = spawn_supervisor(system, "node", cfg.node.supervision, &m);
-  auto supervise = [&](std::string name, auto spawn) {
-    caf::anon_send(root, start_atom::value, child_spec{std::move(name), [services, spawn](caf::actor_system& sys) {
-                     return caf::actor_cast<caf::actor>(spawn(sys, services));
-                   }});
+  auto supervise = [&](std::string name, std::function<caf::actor(caf::actor_system&)> spawn) {
+    caf::anon_send(root, start_atom::value, child_spec{std::move(name), std::move(spawn)});
   };
-  supervise("result_writer", checker::spawn_result_writer);
-  supervise("target_manager", checker::spawn_target_manager);
-  supervise("retention", checker::spawn_retention);
+  auto checker_actor = [&](auto spawn) {
+    return [services, spawn](caf::actor_system& sys) { return caf::actor_cast<caf::actor>(spawn(sys, services)); };
+  };
+  supervise("shard_region", [&cfg, &m](caf::actor_system& sys) { return topology::spawn_shard_region(sys, cfg, &m); });
+  supervise("result_writer", checker_actor(checker::spawn_result_writer));
+  supervise("target_manager", checker_actor(checker::spawn_target_manager));
+  supervise("retention", checker_actor(checker::spawn_retention));
 
   if (cfg.cluster.port != 0) {
-    std::random_device rd;
-    auto agent = topology::spawn_node_agent(
-      system, cfg, {cfg.node.name, cfg.cluster.host, cfg.cluster.port, (std::uint64_t{rd()} << 32) | rd(), nullptr});
+    auto agent = topology::spawn_node_agent(system, cfg,
+                                            {cfg.node.name, cfg.cluster.host, cfg.cluster.port, incarnation, nullptr});
     auto published = system.middleman().publish(agent, cfg.cluster.port, cfg.cluster.host.c_str(), true);
     if (!published) {
       spdlog::critical("cannot publish the node agent on {}:{}: {}", cfg.cluster.host, cfg.cluster.port,
@@ -95,9 +102,14 @@ int run_node(node_config cfg) {
     }
     system.registry().put(topology::node_agent_name, caf::actor_cast<caf::strong_actor_ptr>(agent));
   }
+  // After the agent, which it asks for the members first.
+  supervise("shard_keeper", [&](caf::actor_system& sys) {
+    return topology::spawn_shard_keeper(sys, {&cfg, &pool, &m, static_cast<std::int64_t>(incarnation),
+                                              cfg.cluster.port != 0, {checker::target_manager_name}});
+  });
 
   http::router routes(m);
-  http::add_routes(routes, {&system, &pool, &m, &cfg});
+  http::add_routes(routes, {&system, &pool, &m, &cfg, static_cast<std::int64_t>(incarnation)});
   http::server edge(cfg.http, cfg.node.name, routes, m);
   try {
     edge.start();
@@ -136,6 +148,12 @@ int run_node(node_config cfg) {
     self->request(caf::actor_cast<caf::actor>(writer), timeout, caf::flush_atom::value)
       .receive([] { spdlog::info("results flushed"); },
                [](caf::error& e) { spdlog::warn("results not flushed: {}", caf::to_string(e)); });
+  // Leases go last, once nothing writes under them: the survivors take
+  // them at once instead of waiting for them to expire.
+  if (auto keeper = system.registry().get(topology::shard_keeper_name))
+    self->request(caf::actor_cast<caf::actor>(keeper), timeout, stop_atom::value)
+      .receive([] { spdlog::info("shard leases released"); },
+               [](caf::error& e) { spdlog::warn("shard leases not released: {}", caf::to_string(e)); });
   self->send_exit(root, caf::exit_reason::user_shutdown);
   self->wait_for(root);
   if (auto agent = system.registry().get(topology::node_agent_name)) {

@@ -29,7 +29,13 @@ metrics::metrics()
     checks_written(BuildCounter().Name("troupe_checker_checks_written_total").Help("checks committed to PostgreSQL").Register(*registry).Add({})),
     samples_dropped(BuildCounter().Name("troupe_checker_samples_dropped_total").Help("samples dropped: the write buffer was full, or PostgreSQL refused the batch").Register(*registry).Add({})),
     checkers_running(BuildGauge().Name("troupe_checkers_running").Help("checker actors alive on this node").Register(*registry).Add({})),
-    retention_deleted(BuildCounter().Name("troupe_checker_retention_deleted_total").Help("rows deleted by retention, by table").Register(*registry)) {}
+    retention_deleted(BuildCounter().Name("troupe_checker_retention_deleted_total").Help("rows deleted by retention, by table").Register(*registry)),
+    checks_fenced(BuildCounter().Name("troupe_checker_checks_fenced_total").Help("checks refused by the database because their shard lease had moved").Register(*registry).Add({})),
+    cluster_members_up(BuildGauge().Name("troupe_cluster_members_up").Help("members this node sees up, itself included").Register(*registry).Add({})),
+    shards_owned(BuildGauge().Name("troupe_shards_owned").Help("shard leases this node holds").Register(*registry).Add({})),
+    shard_takeovers(BuildCounter().Name("troupe_shard_takeovers_total").Help("shard leases taken by this node, each with a new epoch").Register(*registry).Add({})),
+    lease_failures(BuildCounter().Name("troupe_lease_failures_total").Help("lease ticks that failed (PostgreSQL unreachable)").Register(*registry).Add({})),
+    region_undelivered(BuildCounter().Name("troupe_region_undelivered_total").Help("routed messages refused: their shard found no owner in time, or the buffer was full").Register(*registry).Add({})) {}
 
 std::string metrics::serialize() const {
   return TextSerializer().Serialize(registry->Collect());

@@ -38,6 +38,13 @@ struct metrics {
   prometheus::Counter& samples_dropped;  // over buffer_limit (PostgreSQL down or slow), or refused by it
   prometheus::Gauge& checkers_running;
   prometheus::Family<prometheus::Counter>& retention_deleted; // table
+  prometheus::Counter& checks_fenced; // refused: made under a lease the node no longer holds
+
+  prometheus::Gauge& cluster_members_up; // this node included
+  prometheus::Gauge& shards_owned;
+  prometheus::Counter& shard_takeovers;  // leases taken (each with a new epoch)
+  prometheus::Counter& lease_failures;   // lease ticks that did not reach PostgreSQL
+  prometheus::Counter& region_undelivered; // routed messages refused for want of an owner
 };
 
 } // namespace troupe

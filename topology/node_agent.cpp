@@ -1,5 +1,6 @@
 #include "topology/node_agent.hpp"
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 
@@ -7,6 +8,10 @@
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
 #include <spdlog/spdlog.h>
+
+#include "actors/checker/messages.hpp"
+#include "runtime/errors.hpp"
+#include "topology/shard_keeper.hpp"
 
 namespace troupe::topology {
 namespace {
@@ -27,8 +32,12 @@ struct peer {
 struct agent_state {
   member self;
   std::map<std::string, peer> peers; // by address
+  std::vector<std::uint64_t> dead;   // incarnations seen to die, newest last
   static inline const char* name = "node_agent";
 };
+
+// Enough to cover every member a cluster has lost recently.
+constexpr std::size_t dead_kept = 64;
 
 bool lower(const member& a, const std::string& host, std::uint16_t port) {
   return std::tie(a.host, a.port) < std::tie(host, port);
@@ -39,20 +48,51 @@ caf::behavior node_agent(caf::stateful_actor<agent_state>* self, node_config cfg
   self->state.self = me;
   auto dial_timeout = 2 * cfg.cluster.connection_timeout;
 
+  // Tells the shard keeper (whichever runs now) how the cluster looks.
+  auto publish = [=] {
+    auto keeper = self->system().registry().get(shard_keeper_name);
+    if (!keeper)
+      return;
+    membership view;
+    view.dead = self->state.dead;
+    view.settled = true;
+    for (auto& [_, p] : self->state.peers) {
+      if (p.status == "up")
+        view.up.push_back(p.m);
+      view.settled = view.settled && p.status != "joining";
+    }
+    self->send(caf::actor_cast<caf::actor>(keeper), members_atom::value, std::move(view));
+  };
+  auto bury = [=](std::uint64_t incarnation) {
+    auto& dead = self->state.dead;
+    if (incarnation == 0 || std::find(dead.begin(), dead.end(), incarnation) != dead.end())
+      return;
+    dead.push_back(incarnation);
+    if (dead.size() > dead_kept)
+      dead.erase(dead.begin());
+  };
   auto set_status = [=](peer& p, const std::string& status) {
     if (p.status != status) {
       spdlog::info("cluster: {} ({}) is {}", p.m.name.empty() ? p.m.address() : p.m.name, p.m.address(), status);
       p.status = status;
       p.since_ms = now_ms();
+      if (status == "down")
+        bury(p.m.incarnation);
+      publish();
     }
   };
   auto connected = [=](const member& m) {
     auto& p = self->state.peers[m.address()];
     if (p.m.agent && p.m.agent != m.agent)
       self->demonitor(p.m.agent);
+    auto replaced = p.m.incarnation != m.incarnation;
+    if (replaced)
+      bury(p.m.incarnation);
     p.m = m;
     p.last_seen_ms = now_ms();
     self->monitor(m.agent);
+    if (replaced && p.status == "up")
+      publish();
     set_status(p, "up");
   };
   // Dials a peer's address and introduces this node; its answer names the
@@ -76,7 +116,7 @@ caf::behavior node_agent(caf::stateful_actor<agent_state>* self, node_config cfg
     auto failed = [=](const caf::error&) {
       auto& p = self->state.peers[address];
       p.dialing = false;
-      if (p.status != "up" && p.status != "joining")
+      if (p.status != "up")
         set_status(p, "down");
     };
     self->request(self->system().middleman().actor_handle(), dial_timeout, caf::connect_atom::value, host, port)
@@ -159,6 +199,15 @@ caf::behavior node_agent(caf::stateful_actor<agent_state>* self, node_config cfg
           (*dial)(p.m.host, p.m.port);
       }
     },
+    [=](members_atom) { publish(); },
+    // A message routed here by a peer's shard region, for an actor of this
+    // node; its reply goes straight back to whoever asked.
+    [=](forward_atom, caf::atom_value host, caf::message& msg) -> caf::result<caf::message> {
+      auto target = self->system().registry().get(host);
+      if (!target)
+        return make_error(errc::unavailable, "no " + caf::to_string(host) + " on " + me.name);
+      return self->delegate(caf::actor_cast<caf::actor>(target), std::move(msg));
+    },
     [=](caf::get_atom) {
       std::vector<member_status> out{{me.name, me.address(), "up", now_ms(), true}};
       for (auto& [address, p] : self->state.peers)
@@ -173,6 +222,7 @@ caf::behavior node_agent(caf::stateful_actor<agent_state>* self, node_config cfg
 void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<member>("troupe.member");
   cfg.add_message_type<std::vector<member>>("std::vector<troupe.member>");
+  cfg.add_message_type<checker::target>("troupe.target");
 }
 
 caf::actor spawn_node_agent(caf::actor_system& system, const node_config& cfg, member self) {

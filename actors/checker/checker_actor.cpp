@@ -13,6 +13,7 @@ namespace {
 
 struct checker_state {
   target t;
+  lease held;
   http_url url;
   bool in_flight = false;
   std::minstd_rand rng{std::random_device{}()};
@@ -24,9 +25,11 @@ std::int64_t now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-check_result judge(const target& t, scrape_response& r, std::int64_t started_ms, metrics& m) {
+check_result judge(const target& t, lease held, scrape_response& r, std::int64_t started_ms, metrics& m) {
   check_result out;
   out.target_id = t.id;
+  out.shard = held.shard;
+  out.epoch = held.epoch;
   out.target_name = t.spec.name;
   out.checked_at_ms = started_ms;
   out.http_status = r.status;
@@ -49,20 +52,25 @@ check_result judge(const target& t, scrape_response& r, std::int64_t started_ms,
   return out;
 }
 
-caf::behavior checker(caf::stateful_actor<checker_state>* self, target t, services s) {
+caf::behavior checker(caf::stateful_actor<checker_state>* self, target t, lease held, bool at_once, services s) {
   auto url = parse_http_url(t.spec.url);
   if (!url) {
     self->quit(url.error());
     return {};
   }
   self->state.t = std::move(t);
+  self->state.held = held;
   self->state.url = *url;
   s.metrics->checkers_running.Increment();
   self->attach_functor([m = s.metrics] { m->checkers_running.Decrement(); });
   auto interval = milliseconds{self->state.t.spec.interval_ms};
-  // The first scrape lands anywhere in the first interval, so that targets
-  // added together do not scrape in lockstep; later ones vary by +-10%.
-  self->delayed_send(self, milliseconds{self->state.rng() % (interval.count() + 1)}, caf::tick_atom::value);
+  // A new target's first scrape lands anywhere in its first interval, so
+  // that targets added together do not scrape in lockstep; later ones vary
+  // by +-10%. One taken over from another node is overdue: it goes now.
+  if (at_once)
+    self->send(self, caf::tick_atom::value);
+  else
+    self->delayed_send(self, milliseconds{self->state.rng() % (interval.count() + 1)}, caf::tick_atom::value);
   return {
     [=](caf::tick_atom) {
       auto& st = self->state;
@@ -83,7 +91,7 @@ caf::behavior checker(caf::stateful_actor<checker_state>* self, target t, servic
       auto& st = self->state;
       st.in_flight = false;
       auto began = std::chrono::steady_clock::now();
-      auto result = judge(st.t, r, started_ms, *s.metrics);
+      auto result = judge(st.t, st.held, r, started_ms, *s.metrics);
       s.metrics->scrape_duration.Observe(
         r.latency_ms / 1000 + std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
       if (auto writer = self->system().registry().get(result_writer_name))
@@ -96,8 +104,8 @@ caf::behavior checker(caf::stateful_actor<checker_state>* self, target t, servic
 
 } // namespace
 
-caf::actor spawn_checker(caf::actor_system& system, target t, services s) {
-  return system.spawn(checker, std::move(t), s);
+caf::actor spawn_checker(caf::actor_system& system, target t, lease held, bool at_once, services s) {
+  return system.spawn(checker, std::move(t), held, at_once, s);
 }
 
 } // namespace troupe::checker

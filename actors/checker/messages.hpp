@@ -44,9 +44,18 @@ typename Inspector::result_type inspect(Inspector& f, target& x) {
   return f(caf::meta::type_name("target"), x.id, x.spec, x.paused, x.version, x.created_at_ms);
 }
 
+// The shard lease a checker works under; its results are written only
+// while the node still holds that lease.
+struct lease {
+  int shard = 0;
+  std::int64_t epoch = 0;
+};
+
 // One scrape's outcome, from a checker to the result writer (node-local).
 struct check_result {
   std::int64_t target_id = 0;
+  int shard = 0;
+  std::int64_t epoch = 0;
   std::string target_name;
   std::int64_t checked_at_ms = 0;
   bool pass = false;
@@ -57,7 +66,12 @@ struct check_result {
   std::size_t malformed_lines = 0;
 };
 
-// The target manager: the one writer of targets on this node.
+// A target changed in the database: its owner starts, restarts or stops the
+// checker (`true`: deleted). Routed by the shard region, so it crosses nodes.
+using apply_atom = caf::atom_constant<caf::atom("apply")>;
+
+// The target manager: the writer of targets on this node, and the host of
+// the checkers of the shards the node owns.
 //   add:    -> the stored target (errc::invalid_argument names the field,
 //              errc::conflict when the name is taken)
 //   delete: -> true (errc::not_found)

@@ -56,13 +56,16 @@ caf::behavior result_writer(caf::stateful_actor<writer_state>* self, services s)
       st.pending_samples -= samples;
       auto id = st.next_batch++;
       st.in_flight.emplace(id, b);
-      s.pool->run<std::size_t>(
-        [b](pqxx::connection_base& c) -> caf::expected<std::size_t> {
-          persistence::checker_store::write_results(c, *b);
-          return b->size();
+      s.pool->run<persistence::checker_store::written>(
+        [b, owner = s.config->node.name, inc = s.incarnation](pqxx::connection_base& c)
+          -> caf::expected<persistence::checker_store::written> {
+          return persistence::checker_store::write_results(c, *b, owner, inc);
         },
-        [me = caf::actor_cast<caf::actor>(self), id](caf::expected<std::size_t> r) {
-          caf::anon_send(me, done_atom::value, id, r ? caf::error{} : r.error());
+        [me = caf::actor_cast<caf::actor>(self), id](caf::expected<persistence::checker_store::written> w) {
+          if (w)
+            caf::anon_send(me, done_atom::value, id, w->checks, w->samples);
+          else
+            caf::anon_send(me, done_atom::value, id, w.error());
         });
     }
   };
@@ -70,6 +73,14 @@ caf::behavior result_writer(caf::stateful_actor<writer_state>* self, services s)
     for (auto& p : self->state.waiting_for_flush)
       p.deliver(caf::unit);
     self->state.waiting_for_flush.clear();
+  };
+  // After a batch: start the next ones, and tell whoever waits for the
+  // flush when nothing is left.
+  auto go_on = [=] {
+    auto& st = self->state;
+    flush(!st.waiting_for_flush.empty());
+    if (st.in_flight.empty() && st.pending.empty())
+      answer_waiting();
   };
   self->delayed_send(self, cfg.flush_interval, caf::tick_atom::value);
   return {
@@ -89,18 +100,22 @@ caf::behavior result_writer(caf::stateful_actor<writer_state>* self, services s)
       self->delayed_send(self, cfg.flush_interval, caf::tick_atom::value);
       flush(true);
     },
+    [=](done_atom, std::uint64_t id, std::size_t checks, std::size_t samples) {
+      auto b = self->state.in_flight.at(id);
+      self->state.in_flight.erase(id);
+      if (auto fenced = b->size() - checks; fenced > 0) {
+        spdlog::warn("result writer: {} checks refused, made under shard leases this node lost", fenced);
+        s.metrics->checks_fenced.Increment(static_cast<double>(fenced));
+      }
+      s.metrics->checks_written.Increment(static_cast<double>(checks));
+      s.metrics->samples_ingested.Increment(static_cast<double>(samples));
+      go_on();
+    },
     [=](done_atom, std::uint64_t id, const caf::error& err) {
       auto& st = self->state;
-      auto i = st.in_flight.find(id);
-      auto b = i->second;
-      st.in_flight.erase(i);
-      if (!err) {
-        std::size_t samples = 0;
-        for (auto& r : *b)
-          samples += sample_count(r);
-        s.metrics->checks_written.Increment(static_cast<double>(b->size()));
-        s.metrics->samples_ingested.Increment(static_cast<double>(samples));
-      } else if (is(err, errc::unavailable) || is(err, errc::overloaded)) {
+      auto b = st.in_flight.at(id);
+      st.in_flight.erase(id);
+      if (is(err, errc::unavailable) || is(err, errc::overloaded)) {
         // Put the batch back in front, to try again on a later tick; whoever
         // waits for a flush hears now rather than after the outage.
         for (auto r = b->rbegin(); r != b->rend(); ++r) {
@@ -109,14 +124,11 @@ caf::behavior result_writer(caf::stateful_actor<writer_state>* self, services s)
         }
         answer_waiting();
         return;
-      } else {
-        spdlog::error("result writer: dropping a batch of {} checks: {}", b->size(), error_message(err));
-        for (auto& r : *b)
-          s.metrics->samples_dropped.Increment(static_cast<double>(sample_count(r)));
       }
-      flush(!st.waiting_for_flush.empty());
-      if (st.in_flight.empty() && st.pending.empty())
-        answer_waiting();
+      spdlog::error("result writer: dropping a batch of {} checks: {}", b->size(), error_message(err));
+      for (auto& r : *b)
+        s.metrics->samples_dropped.Increment(static_cast<double>(sample_count(r)));
+      go_on();
     },
     [=](caf::flush_atom) -> caf::result<caf::unit_t> {
       auto& st = self->state;

@@ -21,6 +21,7 @@ struct services {
   persistence::pg_pool* pool;
   scrape_client* client;
   troupe::metrics* metrics;
+  std::int64_t incarnation; // this process in the shard leases
 };
 
 // The result writer registers itself under this name, so that a checker

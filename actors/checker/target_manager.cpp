@@ -12,21 +12,28 @@
 #include "persistence/pg_pool.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/supervisor.hpp"
+#include "topology/messages.hpp"
+#include "topology/placement.hpp"
+#include "topology/shard_region.hpp"
 
 namespace troupe::checker {
 namespace {
 
 using load_atom = caf::atom_constant<caf::atom("load")>;
-using apply_atom = caf::atom_constant<caf::atom("apply")>;
 
-using manager_impl = target_manager_actor::extend<caf::reacts_to<load_atom>,
-                                                  caf::reacts_to<load_atom, std::vector<target>>,
-                                                  caf::reacts_to<apply_atom, target, bool>>;
+using manager_impl =
+  target_manager_actor::extend<caf::reacts_to<load_atom>,
+                               caf::reacts_to<load_atom, std::vector<target>>,
+                               caf::reacts_to<load_atom, topology::shard_epochs, std::vector<target>>,
+                               caf::reacts_to<apply_atom, target, bool>,
+                               caf::replies_to<topology::assign_atom, topology::shard_epochs>::with<caf::unit_t>>;
 
 struct manager_state {
   caf::actor checkers;
-  // The newest version applied per target; database answers may arrive out
-  // of order, and a stale one must not undo a fresh one.
+  topology::shard_epochs owned; // the shards whose checkers run here
+  // The newest version applied per target of an owned shard; database
+  // answers may arrive out of order, and a stale one must not undo a fresh
+  // one.
   std::map<std::int64_t, std::int64_t> applied;
   static inline const char* name = "target_manager";
 };
@@ -40,28 +47,69 @@ manager_impl::behavior_type target_manager(manager_impl::stateful_pointer<manage
   auto me = caf::actor_cast<caf::actor>(self);
   self->system().registry().put(target_manager_name, caf::actor_cast<caf::strong_actor_ptr>(self));
   self->attach_functor([sys = &self->system()] { sys->registry().erase(target_manager_name); });
+  auto shards = s.config->cluster.shards;
 
-  // Starts or stops the checker of `t` to match the database, unless a newer
-  // version was applied already. `deleted` stops it for good.
-  auto apply = [=](const target& t, bool deleted) {
-    auto& last = self->state.applied[t.id];
+  // Starts or stops the checker of `t` to match the database, if its shard
+  // is held here and no newer version was applied already. `deleted` stops
+  // it for good. `at_once`: the target comes with a shard just taken.
+  auto apply = [=](const target& t, bool deleted, bool at_once) {
+    auto& st = self->state;
+    auto held = st.owned.find(topology::shard_of(static_cast<std::uint64_t>(t.id), shards));
+    if (held == st.owned.end())
+      return;
+    auto& last = st.applied[t.id];
     if (last >= t.version && !deleted)
       return;
     last = deleted ? deleted_version : t.version;
     auto name = std::to_string(t.id);
     if (deleted || t.paused)
-      caf::anon_send(self->state.checkers, stop_atom::value, name);
-    else
-      caf::anon_send(self->state.checkers, start_atom::value,
-                     child_spec{name, [t, s](caf::actor_system& sys) { return spawn_checker(sys, t, s); }});
+      return caf::anon_send(st.checkers, stop_atom::value, name);
+    lease l{held->first, held->second};
+    caf::anon_send(st.checkers, start_atom::value,
+                   child_spec{name, [=](caf::actor_system& sys) { return spawn_checker(sys, t, l, at_once, s); }});
   };
-  // Runs `f` on the pool; on success has the manager apply the target and
-  // answers the client with it, otherwise answers with the error.
+  // Reads every target and starts those of `shards` (taken just now).
+  auto load = [=](topology::shard_epochs taken) {
+    if (taken.empty())
+      return;
+    s.pool->run<std::vector<target>>(
+      [](pqxx::connection_base& c) -> caf::expected<std::vector<target>> {
+        return persistence::checker_store::list_targets(c);
+      },
+      [=](caf::expected<std::vector<target>> ts) {
+        if (ts)
+          return caf::anon_send(me, load_atom::value, taken, std::move(*ts));
+        spdlog::warn("target manager: cannot load targets: {}", error_message(ts.error()));
+        caf::delayed_anon_send(me, s.config->postgres.reconnect_interval, load_atom::value);
+      });
+  };
+  // Starts the targets of `taken` among `ts`, if those shards are still
+  // held under the same lease: a newer load covers any taken since.
+  auto start_loaded = [=](const topology::shard_epochs& taken, const std::vector<target>& ts) {
+    std::size_t started = 0;
+    for (auto& t : ts) {
+      auto shard = topology::shard_of(static_cast<std::uint64_t>(t.id), shards);
+      auto held = self->state.owned.find(shard);
+      if (held == self->state.owned.end() || !taken.count(shard) || taken.at(shard) != held->second)
+        continue;
+      apply(t, false, true);
+      ++started;
+    }
+    spdlog::info("target manager: {} of {} targets are in the {} shards just taken", started, ts.size(),
+                 taken.size());
+  };
+  // The database answer to a change made here goes to the target's owner,
+  // wherever it runs; the client hears once the database has it.
+  auto route = [=](const target& t, bool deleted) {
+    if (auto region = self->system().registry().get(topology::shard_region_name))
+      caf::anon_send(caf::actor_cast<caf::actor>(region), topology::route_atom::value, target_manager_name,
+                     static_cast<std::uint64_t>(t.id), caf::make_message(apply_atom::value, t, deleted));
+  };
   auto change = [=](auto f) {
     auto promise = self->make_response_promise<target>();
-    s.pool->run<target>(std::move(f), [me, promise](caf::expected<target> t) mutable {
+    s.pool->run<target>(std::move(f), [route, promise](caf::expected<target> t) mutable {
       if (t) {
-        caf::anon_send(me, apply_atom::value, *t, false);
+        route(*t, false);
         promise.deliver(*t);
       } else {
         promise.deliver(t.error());
@@ -72,6 +120,7 @@ manager_impl::behavior_type target_manager(manager_impl::stateful_pointer<manage
 
   self->send(self, load_atom::value);
   return {
+    // At start: store the config's targets, then (re)load the owned shards.
     [=](load_atom) {
       s.pool->run<std::vector<target>>(
         [from_config](pqxx::connection_base& c) -> caf::expected<std::vector<target>> {
@@ -83,12 +132,31 @@ manager_impl::behavior_type target_manager(manager_impl::stateful_pointer<manage
           caf::delayed_anon_send(me, s.config->postgres.reconnect_interval, load_atom::value);
         });
     },
-    [=](load_atom, const std::vector<target>& ts) {
-      spdlog::info("target manager: {} targets loaded", ts.size());
-      for (auto& t : ts)
-        apply(t, false);
+    [=](load_atom, const std::vector<target>& ts) { start_loaded(self->state.owned, ts); },
+    [=](load_atom, const topology::shard_epochs& taken, const std::vector<target>& ts) { start_loaded(taken, ts); },
+    [=](apply_atom, const target& t, bool deleted) { apply(t, deleted, false); },
+    // The shard keeper's word on which shards run here. Checkers of shards
+    // lost (or held under a new epoch) stop before the answer; those of
+    // shards taken start once their targets are read.
+    [=](topology::assign_atom, const topology::shard_epochs& owned) {
+      auto& st = self->state;
+      topology::shard_epochs taken;
+      for (auto& [shard, epoch] : owned)
+        if (auto i = st.owned.find(shard); i == st.owned.end() || i->second != epoch)
+          taken.emplace(shard, epoch);
+      for (auto i = st.applied.begin(); i != st.applied.end();) {
+        auto shard = topology::shard_of(static_cast<std::uint64_t>(i->first), shards);
+        if (owned.count(shard) && !taken.count(shard)) {
+          ++i;
+          continue;
+        }
+        caf::anon_send(st.checkers, stop_atom::value, std::to_string(i->first));
+        i = st.applied.erase(i);
+      }
+      st.owned = owned;
+      load(taken);
+      return caf::unit;
     },
-    [=](apply_atom, const target& t, bool deleted) { apply(t, deleted); },
     [=](caf::add_atom, const target_spec& spec) -> caf::result<target> {
       if (auto err = validate(spec))
         return err;
@@ -102,14 +170,14 @@ manager_impl::behavior_type target_manager(manager_impl::stateful_pointer<manage
             return make_error(errc::not_found, "no target with id " + std::to_string(id));
           return true;
         },
-        [me, promise, id](caf::expected<bool> ok) mutable {
+        [route, promise, id](caf::expected<bool> ok) mutable {
           if (!ok) {
             promise.deliver(ok.error());
             return;
           }
           target gone;
           gone.id = id;
-          caf::anon_send(me, apply_atom::value, gone, true);
+          route(gone, true);
           promise.deliver(true);
         });
       return promise;

@@ -1,0 +1,65 @@
+#include "persistence/lease_store.hpp"
+
+#include <pqxx/pqxx>
+
+namespace troupe::persistence::lease_store {
+namespace {
+
+// A PostgreSQL array literal, for `$n::int[]` parameters.
+template <class T>
+std::string array(const std::vector<T>& xs) {
+  std::string out = "{";
+  for (auto& x : xs)
+    out += (out.size() > 1 ? "," : "") + std::to_string(x);
+  return out + "}";
+}
+
+} // namespace
+
+void ensure_shards(pqxx::connection_base& c, int shards) {
+  pqxx::work tx(c);
+  tx.exec_params("INSERT INTO shard_leases (shard) SELECT generate_series(0, $1 - 1) ON CONFLICT DO NOTHING", shards);
+  tx.commit();
+}
+
+std::vector<lease_row> tick(pqxx::connection_base& c, const lease_tick& t) {
+  pqxx::work tx(c);
+  // Rows are locked in shard order first, as fenced writes do too: two
+  // nodes' ticks (and writes) then wait for each other, never deadlock.
+  auto touched = t.release;
+  touched.insert(touched.end(), t.acquire.begin(), t.acquire.end());
+  tx.exec_params("SELECT 1 FROM shard_leases WHERE shard = ANY($1::int[]) OR owner_incarnation = $2"
+                 " ORDER BY shard FOR UPDATE",
+                 array(touched), t.incarnation);
+  if (!t.release.empty())
+    tx.exec_params("UPDATE shard_leases SET owner = NULL, owner_incarnation = NULL, expires_at = '-infinity'"
+                   " WHERE shard = ANY($1::int[]) AND owner_incarnation = $2",
+                   array(t.release), t.incarnation);
+  tx.exec_params("UPDATE shard_leases SET expires_at = now() + $2 * interval '1 millisecond'"
+                 " WHERE owner_incarnation = $1",
+                 t.incarnation, static_cast<std::int64_t>(t.lease_time.count()));
+  if (!t.acquire.empty())
+    tx.exec_params("UPDATE shard_leases SET owner = $2, owner_incarnation = $3, epoch = epoch + 1,"
+                   " expires_at = now() + $4 * interval '1 millisecond'"
+                   " WHERE shard = ANY($1::int[]) AND owner_incarnation IS DISTINCT FROM $3"
+                   " AND (owner_incarnation IS NULL OR expires_at < now() OR owner_incarnation = ANY($5::bigint[]))",
+                   array(t.acquire), t.name, t.incarnation, static_cast<std::int64_t>(t.lease_time.count()),
+                   array(t.dead));
+  std::vector<lease_row> out;
+  for (auto row : tx.exec("SELECT shard, coalesce(owner, ''), coalesce(owner_incarnation, 0), epoch,"
+                          " expires_at > now() FROM shard_leases ORDER BY shard"))
+    out.push_back({row[0].as<int>(), row[1].as<std::string>(), row[2].as<std::int64_t>(),
+                   row[3].as<std::int64_t>(), row[4].as<bool>()});
+  tx.commit();
+  return out;
+}
+
+void release_all(pqxx::connection_base& c, std::int64_t incarnation) {
+  pqxx::work tx(c);
+  tx.exec_params("UPDATE shard_leases SET owner = NULL, owner_incarnation = NULL, expires_at = '-infinity'"
+                 " WHERE owner_incarnation = $1",
+                 incarnation);
+  tx.commit();
+}
+
+} // namespace troupe::persistence::lease_store

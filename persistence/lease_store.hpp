@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/config.hpp"
+
+namespace pqxx {
+class connection_base;
+}
+
+// SQL of shard leases (0002_shard_leases.sql). Every function runs on a
+// pg_pool worker; lease times are PostgreSQL's clock, never a node's.
+namespace troupe::persistence::lease_store {
+
+struct lease_row {
+  int shard = 0;
+  std::string owner; // empty when free
+  std::int64_t owner_incarnation = 0;
+  std::int64_t epoch = 0;
+  bool live = false; // not yet expired
+};
+
+// What a node asks of the lease table in one tick.
+struct lease_tick {
+  std::string name;
+  std::int64_t incarnation = 0;
+  milliseconds lease_time{0};
+  std::vector<int> release;                // held shards whose entities have stopped
+  std::vector<int> acquire;                // shards this node should own
+  std::vector<std::int64_t> dead;          // incarnations confirmed dead: their leases go now
+};
+
+// Creates the rows of shards [0, shards) that are missing.
+void ensure_shards(pqxx::connection_base& c, int shards);
+
+// One transaction: releases, renews every lease this incarnation holds (one
+// statement, even an expired one: nobody took it meanwhile), takes the shards
+// to acquire that are free, expired or held by a dead incarnation (bumping
+// their epoch), then reads every row.
+std::vector<lease_row> tick(pqxx::connection_base& c, const lease_tick& t);
+
+// Gives up every lease of this incarnation (a clean shutdown), so that the
+// survivors need not wait for them to expire.
+void release_all(pqxx::connection_base& c, std::int64_t incarnation);
+
+} // namespace troupe::persistence::lease_store
