@@ -270,6 +270,9 @@ std::vector<config_key> config_keys(node_config& c) {
              milliseconds{100});
   t.integer("checker.retention_batch", "rows deleted per retention statement", c.checker.retention_batch, 1,
             10'000'000);
+  t.duration("checker.reconcile_interval",
+             "how often a node compares its checkers with the targets table (catches changes that missed it)",
+             c.checker.reconcile_interval, milliseconds{10});
   return std::move(t.keys);
 }
 

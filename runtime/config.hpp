@@ -71,6 +71,7 @@ struct node_config {
     milliseconds retention{7 * 24 * 3600 * 1000LL};
     milliseconds retention_interval{60'000};
     int retention_batch = 10'000;
+    milliseconds reconcile_interval{2'000};
   } checker;
 };
 

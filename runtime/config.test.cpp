@@ -94,3 +94,24 @@ TEST_CASE("environment names follow the key") {
   CHECK(env_name("postgres.dsn") == "TROUPE_POSTGRES_DSN");
   CHECK(env_name("http.io_threads") == "TROUPE_HTTP_IO_THREADS");
 }
+
+TEST_CASE("a lease renewed less often than every half lease time is refused, naming both keys") {
+  auto err = error_of(std::nullopt, {}, {{"cluster.lease_time", "1s"}, {"cluster.lease_renew_interval", "501ms"}});
+  CHECK_THAT(err, Catch::Contains("cluster.lease_renew_interval") && Catch::Contains("cluster.lease_time"));
+  // Half is still enough, wherever the two values come from.
+  CHECK(error_of(std::nullopt, {}, {{"cluster.lease_time", "1s"}, {"cluster.lease_renew_interval", "500ms"}})
+          .empty());
+  temp_file f("[cluster]\nlease_renew_interval = 2s\n");
+  CHECK_THAT(error_of(f.path, {{"TROUPE_CLUSTER_LEASE_TIME", "3s"}}, {}),
+             Catch::Contains("cluster.lease_renew_interval") && Catch::Contains("cluster.lease_time"));
+  // A lease time lowered alone is checked against the default interval.
+  CHECK_THAT(error_of(std::nullopt, {}, {{"cluster.lease_time", "400ms"}}),
+             Catch::Contains("cluster.lease_renew_interval") && Catch::Contains("cluster.lease_time"));
+}
+
+TEST_CASE("seeds are separated by spaces, and a seed with a comma in it is refused") {
+  auto err = error_of(std::nullopt, {}, {{"cluster.seeds", "127.0.0.1:1,127.0.0.1:2"}});
+  CHECK_THAT(err, Catch::Contains("cluster.seeds") && Catch::Contains("127.0.0.1:1,127.0.0.1:2"));
+  auto cfg = load_config(std::nullopt, {}, {{"cluster.seeds", "127.0.0.1:1 127.0.0.1:2"}});
+  CHECK(cfg.cluster.seeds == std::vector<std::string>{"127.0.0.1:1", "127.0.0.1:2"});
+}

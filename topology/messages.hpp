@@ -16,6 +16,7 @@ namespace troupe::topology {
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
 using joined_atom = caf::atom_constant<caf::atom("joined")>;
 using members_atom = caf::atom_constant<caf::atom("members")>;
+using buried_atom = caf::atom_constant<caf::atom("buried")>;
 using assign_atom = caf::atom_constant<caf::atom("assign")>;
 using route_atom = caf::atom_constant<caf::atom("route")>;
 using forward_atom = caf::atom_constant<caf::atom("forward")>;

@@ -63,21 +63,28 @@ caf::behavior node_agent(caf::stateful_actor<agent_state>* self, node_config cfg
     }
     self->send(caf::actor_cast<caf::actor>(keeper), members_atom::value, std::move(view));
   };
+  // Records that an incarnation is dead and tells the up peers, so that
+  // they need not find out by themselves. Only proof counts: nothing
+  // listens at its address any more, or another incarnation answers there.
+  // A peer that merely stops answering may be frozen, and its leases go by
+  // expiry instead.
   auto bury = [=](std::uint64_t incarnation) {
     auto& dead = self->state.dead;
     if (incarnation == 0 || std::find(dead.begin(), dead.end(), incarnation) != dead.end())
-      return;
+      return false;
     dead.push_back(incarnation);
     if (dead.size() > dead_kept)
       dead.erase(dead.begin());
+    for (auto& [_, p] : self->state.peers)
+      if (p.status == "up")
+        self->send(p.m.agent, buried_atom::value, incarnation);
+    return true;
   };
   auto set_status = [=](peer& p, const std::string& status) {
     if (p.status != status) {
       spdlog::info("cluster: {} ({}) is {}", p.m.name.empty() ? p.m.address() : p.m.name, p.m.address(), status);
       p.status = status;
       p.since_ms = now_ms();
-      if (status == "down")
-        bury(p.m.incarnation);
       publish();
     }
   };
@@ -88,6 +95,9 @@ caf::behavior node_agent(caf::stateful_actor<agent_state>* self, node_config cfg
     auto replaced = p.m.incarnation != m.incarnation;
     if (replaced)
       bury(p.m.incarnation);
+    // Alive after all (its agent restarted, say): no longer dead.
+    auto& dead = self->state.dead;
+    dead.erase(std::remove(dead.begin(), dead.end(), m.incarnation), dead.end());
     p.m = m;
     p.last_seen_ms = now_ms();
     self->monitor(m.agent);
@@ -113,11 +123,15 @@ caf::behavior node_agent(caf::stateful_actor<agent_state>* self, node_config cfg
       return;
     p->dialing = true;
     auto address = p->m.address();
-    auto failed = [=](const caf::error&) {
+    auto failed = [=](const caf::error& err) {
       auto& p = self->state.peers[address];
       p.dialing = false;
-      if (p.status != "up")
-        set_status(p, "down");
+      if (p.status == "up")
+        return;
+      spdlog::debug("cluster: dialling {} failed: {}", address, caf::to_string(err));
+      if (err == caf::sec::cannot_connect_to_node && bury(p.m.incarnation))
+        publish();
+      set_status(p, "down");
     };
     self->request(self->system().middleman().actor_handle(), dial_timeout, caf::connect_atom::value, host, port)
       .then(
@@ -200,6 +214,15 @@ caf::behavior node_agent(caf::stateful_actor<agent_state>* self, node_config cfg
       }
     },
     [=](members_atom) { publish(); },
+    // A peer's proof that an incarnation is dead.
+    [=](buried_atom, std::uint64_t incarnation) {
+      if (!bury(incarnation))
+        return;
+      for (auto& [_, p] : self->state.peers)
+        if (p.m.incarnation == incarnation && p.status == "suspect")
+          set_status(p, "down");
+      publish();
+    },
     // A message routed here by a peer's shard region, for an actor of this
     // node; its reply goes straight back to whoever asked.
     [=](forward_atom, caf::atom_value host, caf::message& msg) -> caf::result<caf::message> {

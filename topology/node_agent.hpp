@@ -11,10 +11,13 @@ namespace troupe::topology {
 // seeds, learns the other members from them and tells them of new ones, and
 // watches every peer: a lost link makes the peer `suspect` and is confirmed
 // by redialling (refused or timed out: `down`; a new incarnation: replaced).
+// A refusal or a replacement proves the old incarnation dead: the shard
+// keeper may take its leases at once, and the peers are told so.
 // Only the side with the lower address dials a live peer, since
 // simultaneous dials confuse CAF 0.17's middleman; after a loss both redial.
 //   (hello_atom, member)   -> std::vector<member>  a peer introduces itself
 //   (joined_atom, member)                          a peer heard of a new one
+//   (buried_atom, incarnation)                     a peer has proof it died
 // Members of other nodes travel without their agent handle: each node hands
 // over only its own, over its own link.
 //   (caf::get_atom)        -> std::vector<member_status>

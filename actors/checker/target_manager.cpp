@@ -1,6 +1,7 @@
 #include "actors/checker/target_manager.hpp"
 
 #include <limits>
+#include <set>
 #include <map>
 
 #include <caf/all.hpp>
@@ -20,21 +21,27 @@ namespace troupe::checker {
 namespace {
 
 using load_atom = caf::atom_constant<caf::atom("load")>;
+using reconcile_atom = caf::atom_constant<caf::atom("reconcile")>;
+using clock = std::chrono::steady_clock;
 
-using manager_impl =
-  target_manager_actor::extend<caf::reacts_to<load_atom>,
-                               caf::reacts_to<load_atom, std::vector<target>>,
-                               caf::reacts_to<load_atom, topology::shard_epochs, std::vector<target>>,
-                               caf::reacts_to<apply_atom, target, bool>,
-                               caf::replies_to<topology::assign_atom, topology::shard_epochs>::with<caf::unit_t>>;
+using manager_impl = target_manager_actor::extend<
+  caf::reacts_to<load_atom>, caf::reacts_to<caf::tick_atom>,
+  caf::reacts_to<reconcile_atom, clock::rep, std::vector<target>>,
+  caf::reacts_to<apply_atom, target, bool>,
+  caf::replies_to<topology::assign_atom, topology::shard_epochs>::with<caf::unit_t>>;
+
+struct applied_version {
+  std::int64_t version;
+  clock::time_point at;
+};
 
 struct manager_state {
   caf::actor checkers;
   topology::shard_epochs owned; // the shards whose checkers run here
-  // The newest version applied per target of an owned shard; database
-  // answers may arrive out of order, and a stale one must not undo a fresh
-  // one.
-  std::map<std::int64_t, std::int64_t> applied;
+  // The newest version applied per target of an owned shard, and when;
+  // database answers may arrive out of order, and a stale one must not
+  // undo a fresh one.
+  std::map<std::int64_t, applied_version> applied;
   static inline const char* name = "target_manager";
 };
 
@@ -48,19 +55,20 @@ manager_impl::behavior_type target_manager(manager_impl::stateful_pointer<manage
   self->system().registry().put(target_manager_name, caf::actor_cast<caf::strong_actor_ptr>(self));
   self->attach_functor([sys = &self->system()] { sys->registry().erase(target_manager_name); });
   auto shards = s.config->cluster.shards;
+  auto shard_of = [shards](std::int64_t id) { return topology::shard_of(static_cast<std::uint64_t>(id), shards); };
 
   // Starts or stops the checker of `t` to match the database, if its shard
   // is held here and no newer version was applied already. `deleted` stops
-  // it for good. `at_once`: the target comes with a shard just taken.
+  // it for good. `at_once`: the target is overdue (its shard was just taken).
   auto apply = [=](const target& t, bool deleted, bool at_once) {
     auto& st = self->state;
-    auto held = st.owned.find(topology::shard_of(static_cast<std::uint64_t>(t.id), shards));
+    auto held = st.owned.find(shard_of(t.id));
     if (held == st.owned.end())
       return;
     auto& last = st.applied[t.id];
-    if (last >= t.version && !deleted)
+    if (last.version >= t.version && !deleted)
       return;
-    last = deleted ? deleted_version : t.version;
+    last = {deleted ? deleted_version : t.version, clock::now()};
     auto name = std::to_string(t.id);
     if (deleted || t.paused)
       return caf::anon_send(st.checkers, stop_atom::value, name);
@@ -68,35 +76,22 @@ manager_impl::behavior_type target_manager(manager_impl::stateful_pointer<manage
     caf::anon_send(st.checkers, start_atom::value,
                    child_spec{name, [=](caf::actor_system& sys) { return spawn_checker(sys, t, l, at_once, s); }});
   };
-  // Reads every target and starts those of `shards` (taken just now).
-  auto load = [=](topology::shard_epochs taken) {
-    if (taken.empty())
-      return;
+  // Reads every target and makes the checkers of the owned shards match.
+  // Changes reach the owner as messages; this also catches any that went to
+  // a node that had just lost the shard. A target not running here yet is
+  // overdue (its shard was just taken, or its message was lost): it is
+  // scraped at once.
+  auto reconcile = [=] {
     s.pool->run<std::vector<target>>(
       [](pqxx::connection_base& c) -> caf::expected<std::vector<target>> {
         return persistence::checker_store::list_targets(c);
       },
-      [=](caf::expected<std::vector<target>> ts) {
+      [me, began = clock::now().time_since_epoch().count()](caf::expected<std::vector<target>> ts) {
         if (ts)
-          return caf::anon_send(me, load_atom::value, taken, std::move(*ts));
-        spdlog::warn("target manager: cannot load targets: {}", error_message(ts.error()));
-        caf::delayed_anon_send(me, s.config->postgres.reconnect_interval, load_atom::value);
+          caf::anon_send(me, reconcile_atom::value, began, std::move(*ts));
+        else
+          spdlog::warn("target manager: cannot read targets: {}", error_message(ts.error()));
       });
-  };
-  // Starts the targets of `taken` among `ts`, if those shards are still
-  // held under the same lease: a newer load covers any taken since.
-  auto start_loaded = [=](const topology::shard_epochs& taken, const std::vector<target>& ts) {
-    std::size_t started = 0;
-    for (auto& t : ts) {
-      auto shard = topology::shard_of(static_cast<std::uint64_t>(t.id), shards);
-      auto held = self->state.owned.find(shard);
-      if (held == self->state.owned.end() || !taken.count(shard) || taken.at(shard) != held->second)
-        continue;
-      apply(t, false, true);
-      ++started;
-    }
-    spdlog::info("target manager: {} of {} targets are in the {} shards just taken", started, ts.size(),
-                 taken.size());
   };
   // The database answer to a change made here goes to the target's owner,
   // wherever it runs; the client hears once the database has it.
@@ -119,43 +114,72 @@ manager_impl::behavior_type target_manager(manager_impl::stateful_pointer<manage
   };
 
   self->send(self, load_atom::value);
+  self->delayed_send(self, s.config->checker.reconcile_interval, caf::tick_atom::value);
   return {
-    // At start: store the config's targets, then (re)load the owned shards.
+    // At start: store the config's targets (until PostgreSQL answers).
     [=](load_atom) {
-      s.pool->run<std::vector<target>>(
-        [from_config](pqxx::connection_base& c) -> caf::expected<std::vector<target>> {
-          return persistence::checker_store::sync_and_list(c, from_config);
+      s.pool->run<bool>(
+        [from_config](pqxx::connection_base& c) -> caf::expected<bool> {
+          persistence::checker_store::sync_and_list(c, from_config);
+          return true;
         },
-        [=](caf::expected<std::vector<target>> ts) {
-          if (ts)
-            return caf::anon_send(me, load_atom::value, std::move(*ts));
+        [=](caf::expected<bool> done) {
+          if (done)
+            return caf::anon_send(me, caf::tick_atom::value);
           caf::delayed_anon_send(me, s.config->postgres.reconnect_interval, load_atom::value);
         });
     },
-    [=](load_atom, const std::vector<target>& ts) { start_loaded(self->state.owned, ts); },
-    [=](load_atom, const topology::shard_epochs& taken, const std::vector<target>& ts) { start_loaded(taken, ts); },
+    [=](caf::tick_atom) {
+      self->delayed_send(self, s.config->checker.reconcile_interval, caf::tick_atom::value);
+      reconcile();
+    },
+    [=](reconcile_atom, clock::rep began, const std::vector<target>& ts) {
+      auto& st = self->state;
+      std::set<std::int64_t> listed;
+      for (auto& t : ts) {
+        listed.insert(t.id);
+        apply(t, false, !st.applied.count(t.id));
+      }
+      // Gone from the database, though applied before it was read: deleted.
+      for (auto& [id, last] : st.applied)
+        if (!listed.count(id) && last.version != deleted_version && last.at.time_since_epoch().count() < began) {
+          target gone;
+          gone.id = id;
+          apply(gone, true, false);
+        }
+    },
     [=](apply_atom, const target& t, bool deleted) { apply(t, deleted, false); },
     // The shard keeper's word on which shards run here. Checkers of shards
-    // lost (or held under a new epoch) stop before the answer; those of
-    // shards taken start once their targets are read.
-    [=](topology::assign_atom, const topology::shard_epochs& owned) {
+    // lost (or held under a new epoch) stop, and their last results are
+    // written, before the answer: only then may the lease go to another
+    // node. Those of shards taken start once their targets are read.
+    [=](topology::assign_atom, const topology::shard_epochs& owned) -> caf::result<caf::unit_t> {
       auto& st = self->state;
-      topology::shard_epochs taken;
+      bool taken = false, lost = false;
       for (auto& [shard, epoch] : owned)
-        if (auto i = st.owned.find(shard); i == st.owned.end() || i->second != epoch)
-          taken.emplace(shard, epoch);
+        taken = taken || !st.owned.count(shard) || st.owned.at(shard) != epoch;
       for (auto i = st.applied.begin(); i != st.applied.end();) {
-        auto shard = topology::shard_of(static_cast<std::uint64_t>(i->first), shards);
-        if (owned.count(shard) && !taken.count(shard)) {
+        auto shard = shard_of(i->first);
+        auto next = owned.find(shard);
+        if (next != owned.end() && st.owned.count(shard) && st.owned.at(shard) == next->second) {
           ++i;
           continue;
         }
         caf::anon_send(st.checkers, stop_atom::value, std::to_string(i->first));
         i = st.applied.erase(i);
+        lost = true;
       }
       st.owned = owned;
-      load(taken);
-      return caf::unit;
+      if (taken)
+        reconcile();
+      auto writer = self->system().registry().get(result_writer_name);
+      if (!lost || !writer)
+        return caf::unit;
+      auto promise = self->make_response_promise<caf::unit_t>();
+      self->request(caf::actor_cast<caf::actor>(writer), s.config->http.request_timeout, caf::flush_atom::value)
+        .then([=]() mutable { promise.deliver(caf::unit); },
+              [=](caf::error&) mutable { promise.deliver(caf::unit); });
+      return promise;
     },
     [=](caf::add_atom, const target_spec& spec) -> caf::result<target> {
       if (auto err = validate(spec))

@@ -7,11 +7,12 @@
 
 namespace troupe::checker {
 
-// The one writer of targets on this node, and the owner of their checkers
-// (under its own "checkers" supervisor, one child per unpaused target). At
-// start, and again after a restart, it adds the config's targets that are
-// missing and starts a checker for every unpaused target, retrying until
-// PostgreSQL answers.
+// Takes target writes on this node (any node does) and routes each change
+// to the owner of the target's shard; runs the checkers of the shards the
+// shard keeper assigns (under its own "checkers" supervisor, one child per
+// unpaused target). At start it adds the config's targets that are missing,
+// retrying until PostgreSQL answers, and every checker.reconcile_interval it
+// compares its checkers with the targets table.
 target_manager_actor spawn_target_manager(caf::actor_system& system, services s);
 
 } // namespace troupe::checker

@@ -1,4 +1,6 @@
 // Starting from config, refusing bad config, and stopping on SIGTERM.
+#include <optional>
+
 #include <catch2/catch.hpp>
 
 #include "tests/support/http_client.hpp"
@@ -78,13 +80,15 @@ TEST_CASE("a target from the config file is checked without any API call", "[int
 
 namespace {
 
-// Runs troupe with exactly `args`, expects it to exit non-zero, and returns
-// what it logged.
-std::string refusal_of(std::vector<std::string> args) {
+// Runs troupe with exactly `args`, expects it to exit non-zero (with
+// `expected_code` when given), and returns what it logged.
+std::string refusal_of(std::vector<std::string> args, std::optional<int> expected_code = std::nullopt) {
   node_process node(exact_args{std::move(args)});
   auto code = node.wait_for_exit(15s);
   REQUIRE(code.has_value());
   CHECK(*code != 0);
+  if (expected_code)
+    CHECK(*code == *expected_code);
   return node.log();
 }
 
@@ -107,5 +111,21 @@ TEST_CASE("a node refuses to start on an unknown flag or config key and names th
   SECTION("a bad target in the config names checker.targets") {
     auto config = dir.write_file("bad.toml", "[checker]\ntargets = [\"x=https://127.0.0.1:9/metrics\"]\n");
     CHECK_THAT(refusal_of({"node", "--config=" + config}), Contains("checker.targets"));
+  }
+}
+
+TEST_CASE("a node refuses cluster settings that cannot work, with exit code 2 and the keys named",
+          "[integration]") {
+  // Config refusals exit 2 (runtime/main.cpp), unlike flags CLI11 cannot parse.
+  constexpr int config_refused = 2;
+  SECTION("leases renewed less often than every half lease time") {
+    auto log = refusal_of({"node", "--cluster.lease_time=1s", "--cluster.lease_renew_interval=600ms"}, config_refused);
+    CHECK_THAT(log, Contains("cluster.lease_renew_interval"));
+    CHECK_THAT(log, Contains("cluster.lease_time"));
+  }
+  SECTION("seeds separated by a comma") {
+    auto log = refusal_of({"node", "--cluster.seeds=127.0.0.1:1,127.0.0.1:2"}, config_refused);
+    CHECK_THAT(log, Contains("cluster.seeds"));
+    CHECK_THAT(log, Contains("127.0.0.1:1,127.0.0.1:2"));
   }
 }
