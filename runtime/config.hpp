@@ -37,7 +37,7 @@ struct node_config {
     std::vector<std::string> seeds; // host:port of other nodes' cluster ports
     milliseconds heartbeat_interval{200};
     milliseconds connection_timeout{1'000};
-    int shards = 64;
+    int shards = 256;
     milliseconds lease_time{1'500};
     milliseconds lease_renew_interval{250};
     std::size_t region_buffer = 10'000;

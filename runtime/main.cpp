@@ -90,22 +90,24 @@ int run_node(node_config cfg) {
   supervise("retention", checker_actor(checker::spawn_retention));
 
   if (cfg.cluster.port != 0) {
-    auto agent = topology::spawn_node_agent(system, cfg,
-                                            {cfg.node.name, cfg.cluster.host, cfg.cluster.port, incarnation, nullptr});
-    auto published = system.middleman().publish(agent, cfg.cluster.port, cfg.cluster.host.c_str(), true);
+    topology::member me{cfg.node.name, cfg.cluster.host, cfg.cluster.port, incarnation, nullptr};
+    auto first = topology::spawn_node_agent(system, cfg, me, false);
+    auto published = system.middleman().publish(first, cfg.cluster.port, cfg.cluster.host.c_str(), true);
     if (!published) {
-      spdlog::critical("cannot publish the node agent on {}:{}: {}", cfg.cluster.host, cfg.cluster.port,
-                       caf::to_string(published.error()));
-      caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
+      spdlog::critical("cannot publish the node agent on {}: {}", me.address(), caf::to_string(published.error()));
+      caf::anon_send_exit(first, caf::exit_reason::user_shutdown);
       caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
       return 1;
     }
-    system.registry().put(topology::node_agent_name, caf::actor_cast<caf::strong_actor_ptr>(agent));
+    // Supervised from here on: a restarted agent publishes itself.
+    supervise("node_agent", [&cfg, me, first](caf::actor_system& sys) mutable {
+      return first ? std::exchange(first, caf::actor{}) : topology::spawn_node_agent(sys, cfg, me, true);
+    });
   }
   // After the agent, which it asks for the members first.
   supervise("shard_keeper", [&](caf::actor_system& sys) {
     return topology::spawn_shard_keeper(sys, {&cfg, &pool, &m, static_cast<std::int64_t>(incarnation),
-                                              cfg.cluster.port != 0, {checker::target_manager_name}});
+                                              cfg.cluster.port != 0, checker::target_manager_name});
   });
 
   http::router routes(m);
@@ -156,12 +158,6 @@ int run_node(node_config cfg) {
                [](caf::error& e) { spdlog::warn("shard leases not released: {}", caf::to_string(e)); });
   self->send_exit(root, caf::exit_reason::user_shutdown);
   self->wait_for(root);
-  if (auto agent = system.registry().get(topology::node_agent_name)) {
-    auto handle = caf::actor_cast<caf::actor>(agent);
-    system.registry().erase(topology::node_agent_name);
-    self->send_exit(handle, caf::exit_reason::user_shutdown);
-    self->wait_for(handle);
-  }
   spdlog::info("stopped");
   return *escalated ? 1 : 0;
 }

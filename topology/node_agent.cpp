@@ -43,10 +43,26 @@ bool lower(const member& a, const std::string& host, std::uint16_t port) {
   return std::tie(a.host, a.port) < std::tie(host, port);
 }
 
-caf::behavior node_agent(caf::stateful_actor<agent_state>* self, node_config cfg, member me) {
+caf::behavior node_agent(caf::stateful_actor<agent_state>* self, node_config cfg, member me, bool publish_self) {
   me.agent = caf::actor_cast<caf::actor>(self);
   self->state.self = me;
   auto dial_timeout = 2 * cfg.cluster.connection_timeout;
+  auto mm = self->system().middleman().actor_handle();
+  if (publish_self)
+    self->request(mm, caf::infinite, caf::publish_atom::value, me.port, caf::actor_cast<caf::strong_actor_ptr>(self),
+                  std::set<std::string>{}, me.host, true)
+      .then([](std::uint16_t) {},
+            [=](caf::error& err) {
+              spdlog::error("cannot publish the node agent on {}: {}", me.address(), caf::to_string(err));
+              self->quit(err);
+            });
+  // The port goes with the agent, so that its successor can publish there.
+  self->system().registry().put(node_agent_name, caf::actor_cast<caf::strong_actor_ptr>(self));
+  self->attach_functor([mm, port = me.port, sys = &self->system(), addr = self->address()] {
+    if (caf::actor_cast<caf::actor_addr>(sys->registry().get(node_agent_name)) == addr)
+      sys->registry().erase(node_agent_name);
+    caf::anon_send(mm, caf::close_atom::value, port);
+  });
 
   // Tells the shard keeper (whichever runs now) how the cluster looks.
   auto publish = [=] {
@@ -248,8 +264,8 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<checker::target>("troupe.target");
 }
 
-caf::actor spawn_node_agent(caf::actor_system& system, const node_config& cfg, member self) {
-  return system.spawn(node_agent, cfg, std::move(self));
+caf::actor spawn_node_agent(caf::actor_system& system, const node_config& cfg, member self, bool publish_self) {
+  return system.spawn(node_agent, cfg, std::move(self), publish_self);
 }
 
 } // namespace troupe::topology

@@ -21,9 +21,14 @@ namespace troupe::topology {
 // Members of other nodes travel without their agent handle: each node hands
 // over only its own, over its own link.
 //   (caf::get_atom)        -> std::vector<member_status>
-caf::actor spawn_node_agent(caf::actor_system& system, const node_config& cfg, member self);
+// It registers itself under node_agent_name. With `publish_self` it
+// publishes itself on cluster.port (a restarted agent does; the first one is
+// published by main, which stops the node when the port is taken); the
+// port closes when it exits.
+caf::actor spawn_node_agent(caf::actor_system& system, const node_config& cfg, member self, bool publish_self);
 
-// The node's agent is registered under this name, for the HTTP edge.
+// The node's agent is registered under this name, for the HTTP edge and
+// the shard keeper.
 constexpr caf::atom_value node_agent_name = caf::atom("agent");
 
 // Every type that crosses nodes, registered in this one place.

@@ -45,10 +45,7 @@ caf::behavior shard_keeper(caf::stateful_actor<keeper_state>* self, keeper_servi
       names.push_back(m.name);
     return names;
   };
-  auto host = [=]() -> caf::actor {
-    // One host today (the target manager); more kinds will follow.
-    return caf::actor_cast<caf::actor>(self->system().registry().get(s.hosts.front()));
-  };
+  auto host = [=] { return caf::actor_cast<caf::actor>(self->system().registry().get(s.host)); };
   // The shards whose entities should run here: held, and still ours.
   auto wanted = [=] {
     shard_epochs out;
