@@ -52,33 +52,8 @@ std::set<std::string> names_of(const std::vector<int>& nodes) {
   return out;
 }
 
-std::string text_of(const sql_rows& rows) {
-  std::string out;
-  for (auto& row : rows) {
-    for (std::size_t i = 0; i < row.size(); ++i)
-      out += (i ? " | " : "") + row[i];
-    out += "\n";
-  }
-  return out;
-}
-
 std::string sql_time(std::int64_t epoch_ms) {
   return "to_timestamp(" + std::to_string(epoch_ms) + "::double precision / 1000)";
-}
-
-std::string sql_list(const std::vector<std::string>& texts) {
-  std::string out;
-  for (auto& t : texts)
-    out += (out.empty() ? "" : ", ") + sql_literal(t);
-  return out;
-}
-
-// For a failure_context: the lease table, which is what a failover is about.
-std::function<std::string()> lease_table(const std::string& dsn) {
-  return [dsn] {
-    return text_of(query(dsn, "SELECT shard, owner, owner_incarnation, epoch, expires_at, now() FROM shard_leases"
-                              " ORDER BY shard"));
-  };
 }
 
 bool every_node_answers_ready(test_cluster& c, unsigned status) {
@@ -325,18 +300,29 @@ void check_epochs_never_overlap(const std::string& dsn) {
   }
 }
 
+// Three nodes and `count` targets added through node1, once every target
+// is checked by the owner of its shard.
+struct checked_cluster {
+  explicit checked_cluster(int count) {
+    exporter.reply("/metrics", 200, "up 1\n");
+    REQUIRE(wait_until([&] { return every_node_answers_ready(c, 200); }, 30s));
+    targets = add_targets(c, 0, exporter, count);
+    REQUIRE(wait_until([&] { return settled(c, pg.dsn(), targets.size()); }, 30s, sql_poll));
+  }
+
+  target_server exporter;
+  pg_instance pg;
+  failure_context leases{"shard_leases", lease_table(pg.dsn())};
+  test_cluster c{pg.dsn()};
+  std::vector<std::string> targets;
+};
+
 } // namespace
 
 TEST_CASE("kill -9 of a node: survivors scrape all its targets within 2 s, and no two owners' epochs overlap",
           "[chaos]") {
-  target_server exporter;
-  exporter.reply("/metrics", 200, "up 1\n");
-  pg_instance pg;
-  failure_context leases("shard_leases", lease_table(pg.dsn()));
-  test_cluster c(pg.dsn());
-  REQUIRE(wait_until([&] { return every_node_answers_ready(c, 200); }, 30s));
-  auto targets = add_targets(c, 0, exporter, 30);
-  REQUIRE(wait_until([&] { return settled(c, pg.dsn(), targets.size()); }, 30s, sql_poll));
+  checked_cluster f(30);
+  auto& [exporter, pg, leases, c, targets] = f;
 
   auto victim = node_with_most_shards(c.cluster_view(0));
   auto victim_name = test_cluster::name(victim);
@@ -374,14 +360,8 @@ TEST_CASE("kill -9 of a node: survivors scrape all its targets within 2 s, and n
 }
 
 TEST_CASE("a frozen node is fenced: not one write after its lease moved, and it gets shards back", "[chaos]") {
-  target_server exporter;
-  exporter.reply("/metrics", 200, "up 1\n");
-  pg_instance pg;
-  failure_context leases("shard_leases", lease_table(pg.dsn()));
-  test_cluster c(pg.dsn());
-  REQUIRE(wait_until([&] { return every_node_answers_ready(c, 200); }, 30s));
-  auto targets = add_targets(c, 0, exporter, 15);
-  REQUIRE(wait_until([&] { return settled(c, pg.dsn(), targets.size()); }, 30s, sql_poll));
+  checked_cluster f(15);
+  auto& [exporter, pg, leases, c, targets] = f;
 
   auto frozen = node_with_most_shards(c.cluster_view(0));
   auto frozen_name = test_cluster::name(frozen);
@@ -430,14 +410,8 @@ TEST_CASE("a killed node that restarts rejoins and the shards are balanced again
 }
 
 TEST_CASE("PostgreSQL stopped and started under the cluster: no node exits, checks resume", "[chaos]") {
-  target_server exporter;
-  exporter.reply("/metrics", 200, "up 1\n");
-  pg_instance pg;
-  failure_context leases("shard_leases", lease_table(pg.dsn()));
-  test_cluster c(pg.dsn());
-  REQUIRE(wait_until([&] { return every_node_answers_ready(c, 200); }, 30s));
-  auto targets = add_targets(c, 0, exporter, 5);
-  REQUIRE(wait_until([&] { return settled(c, pg.dsn(), targets.size()); }, 30s, sql_poll));
+  checked_cluster f(5);
+  auto& [exporter, pg, leases, c, targets] = f;
 
   pg.stop();
   REQUIRE(wait_until([&] { return every_node_answers_ready(c, 503); }, 20s));

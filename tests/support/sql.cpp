@@ -38,4 +38,28 @@ std::string sql_literal(const std::string& text) {
   return out + "'";
 }
 
+std::string sql_list(const std::vector<std::string>& texts) {
+  std::string out;
+  for (auto& t : texts)
+    out += (out.empty() ? "" : ", ") + sql_literal(t);
+  return out;
+}
+
+std::string text_of(const sql_rows& rows) {
+  std::string out;
+  for (auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i)
+      out += (i ? " | " : "") + row[i];
+    out += "\n";
+  }
+  return out;
+}
+
+std::function<std::string()> lease_table(const std::string& dsn) {
+  return [dsn] {
+    return text_of(query(dsn, "SELECT shard, owner, owner_incarnation, epoch, expires_at, now() FROM shard_leases"
+                              " ORDER BY shard"));
+  };
+}
+
 } // namespace troupe::testing

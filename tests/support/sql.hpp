@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,5 +21,14 @@ std::string query_value(const std::string& dsn, const std::string& statement);
 
 // `text` as an SQL string literal: 'it''s'.
 std::string sql_literal(const std::string& text);
+
+// 'a', 'b', 'c': for IN (...) and ARRAY[...].
+std::string sql_list(const std::vector<std::string>& texts);
+
+// Rows as lines of " | "-separated fields, for a failure message.
+std::string text_of(const sql_rows& rows);
+
+// For a failure_context: the lease table, which is what a failover is about.
+std::function<std::string()> lease_table(const std::string& dsn);
 
 } // namespace troupe::testing
