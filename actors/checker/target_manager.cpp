@@ -116,17 +116,18 @@ manager_impl::behavior_type target_manager(manager_impl::stateful_pointer<manage
   self->send(self, load_atom::value);
   self->delayed_send(self, s.config->checker.reconcile_interval, caf::tick_atom::value);
   return {
-    // At start: store the config's targets (until PostgreSQL answers).
+    // At start: store the config's targets (until PostgreSQL answers),
+    // then run what is owned.
     [=](load_atom) {
-      s.pool->run<bool>(
-        [from_config](pqxx::connection_base& c) -> caf::expected<bool> {
-          persistence::checker_store::sync_and_list(c, from_config);
-          return true;
+      s.pool->run<std::vector<target>>(
+        [from_config](pqxx::connection_base& c) -> caf::expected<std::vector<target>> {
+          return persistence::checker_store::sync_and_list(c, from_config);
         },
-        [=](caf::expected<bool> done) {
-          if (done)
-            return caf::anon_send(me, caf::tick_atom::value);
-          caf::delayed_anon_send(me, s.config->postgres.reconnect_interval, load_atom::value);
+        [me, began = clock::now().time_since_epoch().count(),
+         retry = s.config->postgres.reconnect_interval](caf::expected<std::vector<target>> ts) {
+          if (ts)
+            return caf::anon_send(me, reconcile_atom::value, began, std::move(*ts));
+          caf::delayed_anon_send(me, retry, load_atom::value);
         });
     },
     [=](caf::tick_atom) {
