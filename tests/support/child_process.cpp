@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
-#include <thread>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -12,6 +11,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "tests/support/wait_until.hpp"
 
 extern char** environ;
 
@@ -83,18 +84,19 @@ pid_t spawn_process(const std::vector<std::string>& argv, const environment_over
 }
 
 std::optional<int> wait_for_exit(pid_t pid, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    int status = 0;
-    auto r = waitpid(pid, &status, WNOHANG);
-    if (r == pid)
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    if (r < 0 && errno != EINTR)
-      throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
-    if (std::chrono::steady_clock::now() >= deadline)
-      return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::milliseconds{5});
-  }
+  std::optional<int> code;
+  wait_until(
+    [&] {
+      int status = 0;
+      auto r = waitpid(pid, &status, WNOHANG);
+      if (r < 0 && errno != EINTR)
+        throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
+      if (r == pid)
+        code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      return code.has_value();
+    },
+    timeout, std::chrono::milliseconds{5});
+  return code;
 }
 
 command_result run_command(const std::vector<std::string>& argv, const environment_overrides& env,
