@@ -10,6 +10,7 @@
 #include "actors/checker/services.hpp"
 #include "http/actor_call.hpp"
 #include "http/error_mapping.hpp"
+#include "http/json_body.hpp"
 #include "http/rfc3339.hpp"
 #include "http/router.hpp"
 #include "persistence/checker_store.hpp"
@@ -24,26 +25,6 @@ namespace {
 
 using json = nlohmann::json;
 namespace store = persistence::checker_store;
-
-response json_response(unsigned status, const json& body) {
-  response r;
-  r.status = status;
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  return r;
-}
-
-caf::error bad(const std::string& message) {
-  return make_error(errc::invalid_argument, message);
-}
-
-caf::expected<json> parse_object(const std::string& body) {
-  auto j = json::parse(body, nullptr, false);
-  if (j.is_discarded())
-    return bad("body: malformed JSON");
-  if (!j.is_object())
-    return bad("body: expected a JSON object");
-  return j;
-}
 
 caf::expected<std::int64_t> parse_positive(const std::string& field, const std::string& text) {
   std::int64_t v = 0;
@@ -132,11 +113,17 @@ void add_routes(router& r, edge_services s) {
   r.add("GET", "/health", [health = json_response(200, {{"status", "ok"}, {"node", s.config->node.name}})](
                              const request&, respond_fn respond) { respond(health); });
 
+  // 503 only when PostgreSQL is away: without Kafka every write still
+  // succeeds (its events wait in the outbox), so the node stays in service.
   r.add("GET", "/ready", [s](const request&, respond_fn respond) {
     auto pg = s.pool->up();
-    auto res = json_response(pg ? 200 : 503, {{"status", pg ? "ready" : "degraded"},
+    auto kafka = s.config->kafka.brokers.empty() ? "not configured"
+                 : s.metrics->kafka_up.Value() > 0 ? "up"
+                                                   : "degraded";
+    auto ready = pg && std::string_view(kafka) != "degraded";
+    auto res = json_response(pg ? 200 : 503, {{"status", ready ? "ready" : "degraded"},
                                               {"node", s.config->node.name},
-                                              {"dependencies", {{"postgres", pg ? "up" : "down"}}}});
+                                              {"dependencies", {{"postgres", pg ? "up" : "down"}, {"kafka", kafka}}}});
     if (!pg)
       res.headers.emplace_back("Retry-After", "1");
     respond(std::move(res));

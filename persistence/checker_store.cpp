@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <set>
 
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <pqxx/tablewriter>
 
 #include "persistence/copy_text.hpp"
+#include "persistence/outbox.hpp"
 #include "runtime/errors.hpp"
 
 namespace troupe::persistence::checker_store {
@@ -38,15 +40,32 @@ std::string sql(const std::string& before, const std::string& after = {}) {
   return before + target_columns + after;
 }
 
+const char* source = "troupe/checker";
+
+// target.created, target.deleted, target.paused, target.resumed (docs/events.md).
+void add_target_event(pqxx::work& tx, const std::string& type, const checker::target& t) {
+  nlohmann::json data{{"id", t.id},
+                      {"name", t.spec.name},
+                      {"kind", t.spec.kind},
+                      {"url", t.spec.url},
+                      {"interval_ms", t.spec.interval_ms},
+                      {"timeout_ms", t.spec.timeout_ms},
+                      {"paused", t.paused},
+                      {"version", t.version}};
+  outbox::add(tx, {{"events.targets", type, std::to_string(t.id), source,
+                    data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)}});
+}
+
 } // namespace
 
 std::vector<checker::target> sync_and_list(pqxx::connection_base& c,
                                            const std::vector<checker::target_spec>& from_config) {
   pqxx::work tx(c);
   for (auto& s : from_config)
-    tx.exec_params("INSERT INTO targets (name, kind, url, interval_ms, timeout_ms) VALUES ($1, $2, $3, $4, $5)"
-                   " ON CONFLICT (name) DO NOTHING",
-                   s.name, s.kind, s.url, s.interval_ms, s.timeout_ms);
+    for (auto row : tx.exec_params(sql("INSERT INTO targets (name, kind, url, interval_ms, timeout_ms)"
+                                       " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING RETURNING "),
+                                   s.name, s.kind, s.url, s.interval_ms, s.timeout_ms))
+      add_target_event(tx, "target.created", to_target(row));
   std::vector<checker::target> out;
   for (auto row : tx.exec(sql("SELECT ", " FROM targets ORDER BY id")))
     out.push_back(to_target(row));
@@ -77,8 +96,10 @@ caf::expected<checker::target> insert_target(pqxx::connection_base& c, const che
                           s.name, s.kind, s.url, s.interval_ms, s.timeout_ms);
   if (r.empty())
     return make_error(errc::conflict, "name: a target named '" + s.name + "' exists");
+  auto t = to_target(r[0]);
+  add_target_event(tx, "target.created", t);
   tx.commit();
-  return to_target(r[0]);
+  return t;
 }
 
 caf::expected<checker::target> set_paused(pqxx::connection_base& c, std::int64_t id, bool paused) {
@@ -87,15 +108,20 @@ caf::expected<checker::target> set_paused(pqxx::connection_base& c, std::int64_t
                           id, paused);
   if (r.empty())
     return not_found(id);
+  auto t = to_target(r[0]);
+  add_target_event(tx, paused ? "target.paused" : "target.resumed", t);
   tx.commit();
-  return to_target(r[0]);
+  return t;
 }
 
 bool delete_target(pqxx::connection_base& c, std::int64_t id) {
   pqxx::work tx(c);
-  auto r = tx.exec_params("DELETE FROM targets WHERE id = $1", id);
+  auto r = tx.exec_params(sql("DELETE FROM targets WHERE id = $1 RETURNING "), id);
+  if (r.empty())
+    return false;
+  add_target_event(tx, "target.deleted", to_target(r[0]));
   tx.commit();
-  return r.affected_rows() > 0;
+  return true;
 }
 
 namespace {
@@ -117,7 +143,41 @@ std::set<std::pair<int, std::int64_t>> held_leases(pqxx::work& tx,
   return held;
 }
 
-// COPYs `results` and their samples; returns the number of samples.
+// check.completed (docs/events.md), one per check, to PREFIX.checks.
+void add_check_events(pqxx::work& tx, const std::vector<const checker::check_result*>& results) {
+  using namespace copy_text;
+  std::vector<outbox::event> events;
+  events.reserve(results.size());
+  for (auto* r : results) {
+    std::string data = "{\"target_id\":";
+    append_int(data, r->target_id);
+    data += ",\"target\":";
+    append_json_string(data, r->target_name);
+    data += ",\"checked_at_ms\":";
+    append_int(data, r->checked_at_ms);
+    data += r->pass ? ",\"status\":\"pass\",\"http_status\":" : ",\"status\":\"fail\",\"http_status\":";
+    if (r->http_status)
+      append_int(data, r->http_status);
+    else
+      data += "null";
+    data += ",\"latency_ms\":";
+    append_double(data, r->latency_ms);
+    data += ",\"error\":";
+    if (r->error.empty())
+      data += "null";
+    else
+      append_json_string(data, r->error);
+    data += ",\"samples\":";
+    append_int(data, static_cast<std::int64_t>(r->samples.size()));
+    data += ",\"malformed_lines\":";
+    append_int(data, static_cast<std::int64_t>(r->malformed_lines));
+    data += '}';
+    events.push_back({"checks", "check.completed", std::to_string(r->target_id), source, std::move(data)});
+  }
+  outbox::add(tx, events);
+}
+
+// COPYs `results`, their events and their samples; returns the number of samples.
 std::size_t copy_results(pqxx::work& tx, const std::vector<const checker::check_result*>& results,
                          const std::string& owner) {
   using namespace copy_text;
@@ -164,6 +224,7 @@ std::size_t copy_results(pqxx::work& tx, const std::vector<const checker::check_
     checks.write_raw_line(block);
     checks.complete();
   }
+  add_check_events(tx, results);
   // Sample ids (see 0001_checker.sql): one block of 2^20 per sequence value,
   // all reserved before the COPY starts.
   std::size_t total = 0;

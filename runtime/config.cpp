@@ -273,6 +273,19 @@ std::vector<config_key> config_keys(node_config& c) {
   t.duration("checker.reconcile_interval",
              "how often a node compares its checkers with the targets table (catches changes that missed it)",
              c.checker.reconcile_interval, milliseconds{10});
+
+  t.text("kafka.brokers", "Kafka bootstrap servers, host:port,... (empty: events wait in the outbox)",
+         c.kafka.brokers, false);
+  t.text("kafka.topic_prefix", "first part of every topic name: PREFIX.checks, PREFIX.events.FAMILY",
+         c.kafka.topic_prefix);
+  t.integer("kafka.relay_batch", "outbox rows the relay reads per query", c.kafka.relay_batch, 1, 1'000'000);
+  t.integer("kafka.relay_in_flight", "events handed to the producer and not yet acknowledged, at most",
+            c.kafka.relay_in_flight, 1, 10'000'000);
+  t.duration("kafka.relay_poll_interval", "how often the relay looks at the outbox when no NOTIFY woke it",
+             c.kafka.relay_poll_interval, milliseconds{10});
+  t.duration("kafka.linger", "how long the producer waits to fill a batch", c.kafka.linger, milliseconds{0});
+  t.duration("kafka.probe_interval", "how often a node asks the brokers for metadata to tell whether Kafka is up",
+             c.kafka.probe_interval, milliseconds{10});
   return std::move(t.keys);
 }
 

@@ -73,6 +73,15 @@ struct node_config {
     int retention_batch = 10'000;
     milliseconds reconcile_interval{2'000};
   } checker;
+  struct {
+    std::string brokers; // bootstrap servers, host:port,...; empty: events wait in the outbox
+    std::string topic_prefix = "troupe";
+    int relay_batch = 5'000;
+    std::size_t relay_in_flight = 200'000; // events handed to the producer and not yet acknowledged
+    milliseconds relay_poll_interval{1'000};
+    milliseconds linger{5};
+    milliseconds probe_interval{1'000};
+  } kafka;
 };
 
 struct config_error : std::runtime_error {

@@ -1,7 +1,9 @@
-// troupe: one binary, subcommands `node` and `migrate`. Startup reads as a
+// troupe: one binary, subcommands `node`, `migrate` and `kafka-dev`. Startup reads as a
 // list (config -> persistence -> actors -> edge), shutdown as the same list
 // backwards.
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <random>
 
@@ -11,11 +13,14 @@
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
+#include "actors/bridge/dev_cluster.hpp"
+#include "actors/bridge/outbox_relay.hpp"
 #include "actors/checker/result_writer.hpp"
 #include "actors/checker/retention_actor.hpp"
 #include "actors/checker/scrape_client.hpp"
 #include "actors/checker/target_manager.hpp"
 #include "actors/checker/target_spec.hpp"
+#include "http/kafka_dev_routes.hpp"
 #include "http/router.hpp"
 #include "http/routes.hpp"
 #include "http/server.hpp"
@@ -88,6 +93,12 @@ int run_node(node_config cfg) {
   supervise("result_writer", checker_actor(checker::spawn_result_writer));
   supervise("target_manager", checker_actor(checker::spawn_target_manager));
   supervise("retention", checker_actor(checker::spawn_retention));
+  if (cfg.kafka.brokers.empty())
+    spdlog::warn("kafka.brokers is empty: events wait in the outbox until Kafka is configured");
+  else
+    supervise("outbox_relay", [&cfg, &pool, &m, incarnation](caf::actor_system& sys) {
+      return bridge::spawn_outbox_relay(sys, {&cfg, &pool, &m, static_cast<std::int64_t>(incarnation)});
+    });
 
   if (cfg.cluster.port != 0) {
     topology::member me{cfg.node.name, cfg.cluster.host, cfg.cluster.port, incarnation, nullptr};
@@ -162,6 +173,56 @@ int run_node(node_config cfg) {
   return *escalated ? 1 : 0;
 }
 
+struct kafka_dev_options {
+  int brokers = 1;
+  std::uint16_t control_port = 0;
+  std::string bootstrap_file, control_file, log_level = "info";
+};
+
+// Written whole or not at all: a launcher polling for the file never reads half of it.
+void write_file(const std::string& path, const std::string& text) {
+  if (path.empty())
+    return;
+  auto tmp = path + ".tmp";
+  std::ofstream(tmp) << text << "\n";
+  std::filesystem::rename(tmp, path);
+}
+
+int run_kafka_dev(const kafka_dev_options& o) {
+  auto signals = shutdown_signals();
+  logging::init("kafka-dev", o.log_level);
+  metrics m;
+  std::optional<bridge::dev_cluster> cluster;
+  try {
+    cluster.emplace(o.brokers);
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+  http::router routes(m);
+  http::add_kafka_dev_routes(routes, *cluster);
+  decltype(node_config::http) control_cfg;
+  control_cfg.port = o.control_port; // host stays 127.0.0.1: faults are for this machine only
+  http::server control(control_cfg, "kafka-dev", routes, m);
+  try {
+    control.start();
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot listen on {}:{}: {}", control_cfg.host, o.control_port, e.what());
+    return 1;
+  }
+  auto control_url = "http://" + control_cfg.host + ":" + std::to_string(control.port());
+  write_file(o.control_file, control_url);
+  write_file(o.bootstrap_file, cluster->bootstrap());
+  std::cout << "bootstrap: " << cluster->bootstrap() << "\ncontrol: " << control_url << std::endl;
+  spdlog::info("kafka-dev: {} broker(s) at {}, control at {}; data lives in memory only", o.brokers,
+               cluster->bootstrap(), control_url);
+  int sig = 0;
+  sigwait(&signals, &sig);
+  control.stop(milliseconds{1000});
+  spdlog::info("kafka-dev: stopped");
+  return 0;
+}
+
 int run_migrate(const node_config& cfg) {
   logging::init(cfg.node.name, cfg.node.log_level);
   try {
@@ -199,6 +260,16 @@ int main(int argc, char** argv) {
   node->add_flag("--dump-config", dump, "print the effective config and exit");
   auto migrate = app.add_subcommand("migrate", "apply the database migrations and exit");
   add_common(migrate);
+  kafka_dev_options dev;
+  auto kafka_dev = app.add_subcommand(
+    "kafka-dev", "run an in-memory Kafka (librdkafka's mock cluster, real wire protocol) on 127.0.0.1");
+  kafka_dev->add_option("--brokers", dev.brokers, "number of brokers")->capture_default_str()->check(CLI::Range(1, 9));
+  kafka_dev->add_option("--bootstrap-file", dev.bootstrap_file, "write the bootstrap string (host:port,...) here");
+  kafka_dev->add_option("--control-port", dev.control_port, "port of the fault-injection HTTP interface (0: any)")
+    ->capture_default_str();
+  kafka_dev->add_option("--control-file", dev.control_file, "write the control interface's URL here");
+  kafka_dev->add_option("--log-level", dev.log_level, "trace, debug, info, warn, error or off")
+    ->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -206,6 +277,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
 
+  if (kafka_dev->parsed())
+    return run_kafka_dev(dev);
   node_config cfg;
   try {
     std::vector<std::pair<std::string, std::string>> flags;

@@ -35,7 +35,12 @@ metrics::metrics()
     shards_owned(BuildGauge().Name("troupe_shards_owned").Help("shard leases this node holds").Register(*registry).Add({})),
     shard_takeovers(BuildCounter().Name("troupe_shard_takeovers_total").Help("shard leases taken by this node, each with a new epoch").Register(*registry).Add({})),
     lease_failures(BuildCounter().Name("troupe_lease_failures_total").Help("lease ticks that failed (PostgreSQL unreachable)").Register(*registry).Add({})),
-    region_undelivered(BuildCounter().Name("troupe_region_undelivered_total").Help("routed messages refused: their shard found no owner in time, or the buffer was full").Register(*registry).Add({})) {}
+    region_undelivered(BuildCounter().Name("troupe_region_undelivered_total").Help("routed messages refused: their shard found no owner in time, or the buffer was full").Register(*registry).Add({})),
+    kafka_up(BuildGauge().Name("troupe_kafka_up").Help("1 when the last metadata request reached a Kafka broker").Register(*registry).Add({})),
+    outbox_backlog(BuildGauge().Name("troupe_outbox_backlog").Help("events in the outbox not yet acknowledged by Kafka (all nodes' shards)").Register(*registry).Add({})),
+    events_published(BuildCounter().Name("troupe_outbox_events_published_total").Help("events acknowledged by Kafka and removed from the outbox by this node").Register(*registry).Add({})),
+    outbox_delivery_failures(BuildCounter().Name("troupe_outbox_delivery_failures_total").Help("events Kafka did not take; sent again").Register(*registry).Add({})),
+    outbox_dead_letters(BuildCounter().Name("troupe_outbox_dead_letters_total").Help("events Kafka refused for good, moved to dead_letters").Register(*registry).Add({})) {}
 
 std::string metrics::serialize() const {
   return TextSerializer().Serialize(registry->Collect());

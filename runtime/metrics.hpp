@@ -45,6 +45,12 @@ struct metrics {
   prometheus::Counter& shard_takeovers;  // leases taken (each with a new epoch)
   prometheus::Counter& lease_failures;   // lease ticks that did not reach PostgreSQL
   prometheus::Counter& region_undelivered; // routed messages refused for want of an owner
+
+  prometheus::Gauge& kafka_up;           // the last metadata probe reached a broker; /ready reads it
+  prometheus::Gauge& outbox_backlog;     // events in the outbox, on every node
+  prometheus::Counter& events_published; // acknowledged by Kafka and removed from the outbox
+  prometheus::Counter& outbox_delivery_failures;
+  prometheus::Counter& outbox_dead_letters; // refused by Kafka for good
 };
 
 } // namespace troupe

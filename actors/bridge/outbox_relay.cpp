@@ -1,0 +1,207 @@
+#include "actors/bridge/outbox_relay.hpp"
+
+#include <limits>
+#include <memory>
+#include <set>
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/bridge/kafka_producer.hpp"
+#include "persistence/notification_listener.hpp"
+#include "persistence/outbox.hpp"
+#include "persistence/pg_pool.hpp"
+#include "runtime/atoms.hpp"
+#include "runtime/errors.hpp"
+#include "runtime/metrics.hpp"
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<troupe::persistence::outbox::batch>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::bridge::kafka_producer::report)
+
+namespace troupe::bridge {
+namespace {
+
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
+using fetched_atom = caf::atom_constant<caf::atom("fetched")>;
+using removed_atom = caf::atom_constant<caf::atom("removed")>;
+using backlog_atom = caf::atom_constant<caf::atom("backlog")>;
+using batch_ptr = std::shared_ptr<persistence::outbox::batch>;
+
+constexpr auto no_limit = std::numeric_limits<std::int64_t>::max();
+
+struct relay_state {
+  std::unique_ptr<kafka_producer> producer;
+  std::unique_ptr<persistence::notification_listener> listener;
+  std::set<std::int64_t> in_flight;     // handed to the producer, not yet removed from the outbox
+  std::vector<std::int64_t> delivered;  // acknowledged, to remove
+  std::vector<int> shards;              // held at the last fetch
+  std::int64_t cursor = 0;              // the highest id handed to the producer
+  bool fetching = false;
+  bool removing = false;
+  bool again = false; // a wake-up came during a fetch
+  static inline const char* name = "outbox_relay";
+};
+
+caf::behavior outbox_relay(caf::stateful_actor<relay_state>* self, relay_services s) {
+  auto& cfg = s.config->kafka;
+  auto& m = *s.metrics;
+  // Weak: the producer and listener live in this actor's state.
+  auto weak = self->address();
+  auto tell = [weak](auto... xs) {
+    if (auto me = caf::actor_cast<caf::actor>(weak))
+      caf::anon_send(me, xs...);
+  };
+  self->state.producer = std::make_unique<kafka_producer>(
+    cfg, "troupe-" + s.config->node.name, [tell](kafka_producer::report r) { tell(std::move(r)); },
+    [&m](bool up) { m.kafka_up.Set(up ? 1 : 0); });
+  self->state.listener = std::make_unique<persistence::notification_listener>(
+    s.config->postgres.dsn, "troupe_outbox", s.config->postgres.reconnect_interval,
+    [tell] { tell(wake_atom::value); });
+
+  // Reads the next events after `after` (and below `before`), unless a read
+  // is under way or the producer holds as many as it may.
+  auto fetch = [=](std::int64_t after, std::int64_t before) {
+    auto& st = self->state;
+    if (st.fetching || st.in_flight.size() >= cfg.relay_in_flight) {
+      st.again = true;
+      return;
+    }
+    st.fetching = true;
+    s.pool->run<batch_ptr>(
+      [inc = s.incarnation, shards = s.config->cluster.shards, after, before,
+       limit = cfg.relay_batch](pqxx::connection_base& c) -> caf::expected<batch_ptr> {
+        return std::make_shared<persistence::outbox::batch>(
+          persistence::outbox::fetch(c, inc, shards, after, before, limit));
+      },
+      [tell, after](caf::expected<batch_ptr> b) {
+        if (b)
+          tell(fetched_atom::value, after, *b);
+        else
+          tell(fetched_atom::value, after, b.error());
+      });
+  };
+  auto fetch_next = [=] { fetch(self->state.cursor, no_limit); };
+  auto remove = [=] {
+    auto& st = self->state;
+    if (st.removing || st.delivered.empty())
+      return;
+    st.removing = true;
+    auto ids = std::make_shared<std::vector<std::int64_t>>(std::move(st.delivered));
+    st.delivered.clear();
+    s.pool->run<bool>(
+      [ids](pqxx::connection_base& c) -> caf::expected<bool> {
+        persistence::outbox::remove(c, *ids);
+        return true;
+      },
+      [tell, ids](caf::expected<bool> ok) { tell(removed_atom::value, *ids, ok ? caf::error{} : ok.error()); });
+  };
+  auto bury = [=](const persistence::outbox::pending& e, const std::string& why) {
+    spdlog::error("outbox: event {} (topic {}, key {}) refused by Kafka: {}; moved to dead_letters", e.id, e.topic,
+                  e.key, why);
+    m.outbox_dead_letters.Increment();
+    s.pool->run<bool>(
+      [id = e.id, why](pqxx::connection_base& c) -> caf::expected<bool> {
+        persistence::outbox::bury(c, id, why);
+        return true;
+      },
+      [](caf::expected<bool>) {});
+  };
+
+  self->send(self, caf::tick_atom::value);
+  return {
+    [=](wake_atom) { fetch_next(); },
+    // The fallback poll, and the sweep for what the cursor passed by: rows
+    // committed after rows with higher ids, and rows of newly held shards.
+    // Everything below the lowest event in flight is new to the producer.
+    [=](caf::tick_atom) {
+      self->delayed_send(self, cfg.relay_poll_interval, caf::tick_atom::value);
+      auto& st = self->state;
+      fetch(0, st.in_flight.empty() ? st.cursor + 1 : *st.in_flight.begin());
+      remove();
+      s.pool->run<std::int64_t>(
+        [](pqxx::connection_base& c) -> caf::expected<std::int64_t> { return persistence::outbox::backlog(c); },
+        [tell](caf::expected<std::int64_t> n) {
+          if (n)
+            tell(backlog_atom::value, *n);
+        });
+    },
+    [=](backlog_atom, std::int64_t n) { m.outbox_backlog.Set(static_cast<double>(n)); },
+    [=](fetched_atom, std::int64_t after, const batch_ptr& b) {
+      auto& st = self->state;
+      st.fetching = false;
+      // Events of a shard just taken over may lie behind the cursor, and
+      // must go out before that shard's newer ones: start again from the
+      // beginning, skipping what is in flight.
+      if (b->shards != st.shards) {
+        st.shards = b->shards;
+        st.cursor = 0;
+        if (after != 0)
+          return fetch_next();
+      }
+      auto prefix = cfg.topic_prefix + ".";
+      std::string why;
+      for (auto& e : b->events) {
+        if (st.in_flight.count(e.id))
+          continue;
+        auto outcome = st.producer->produce(prefix + e.topic, e.key, e.envelope, e.id, why);
+        if (outcome == kafka_producer::outcome::full)
+          break; // the rest comes with a later fetch
+        if (outcome == kafka_producer::outcome::refused) {
+          bury(e, why);
+          continue;
+        }
+        st.in_flight.insert(e.id);
+        st.cursor = std::max(st.cursor, e.id);
+      }
+      if (static_cast<int>(b->events.size()) == cfg.relay_batch || std::exchange(st.again, false))
+        fetch_next();
+    },
+    [=](fetched_atom, std::int64_t, const caf::error& e) {
+      self->state.fetching = false;
+      spdlog::debug("outbox: cannot read: {}", error_message(e));
+    },
+    [=](kafka_producer::report& r) {
+      auto& st = self->state;
+      if (r.fatal) {
+        spdlog::error("outbox: the Kafka producer failed for good ({}): starting a new one", r.error);
+        return self->quit(make_error(errc::unavailable, "kafka producer: " + r.error));
+      }
+      if (!r.failed.empty()) {
+        // Only errors no retry can fix reach here (message.timeout.ms is
+        // infinite): the sweep sends these events again.
+        spdlog::warn("outbox: {} events not delivered: {}", r.failed.size(), r.error);
+        m.outbox_delivery_failures.Increment(static_cast<double>(r.failed.size()));
+        for (auto id : r.failed)
+          st.in_flight.erase(id);
+      }
+      st.delivered.insert(st.delivered.end(), r.delivered.begin(), r.delivered.end());
+      remove();
+    },
+    [=](removed_atom, const std::vector<std::int64_t>& ids, const caf::error& err) {
+      auto& st = self->state;
+      st.removing = false;
+      if (err) {
+        // Delivered but still in the outbox: they stay in flight (so they
+        // are not sent again) until the delete gets through.
+        spdlog::debug("outbox: cannot remove {} delivered events: {}", ids.size(), error_message(err));
+        st.delivered.insert(st.delivered.end(), ids.begin(), ids.end());
+        return;
+      }
+      for (auto id : ids)
+        st.in_flight.erase(id);
+      m.events_published.Increment(static_cast<double>(ids.size()));
+      remove();
+      if (std::exchange(st.again, false))
+        fetch_next();
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_outbox_relay(caf::actor_system& system, relay_services s) {
+  // Detached: producing, and destroying the producer, may block.
+  return system.spawn<caf::detached>(outbox_relay, s);
+}
+
+} // namespace troupe::bridge
