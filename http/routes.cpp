@@ -210,6 +210,35 @@ void add_routes(router& r, edge_services s) {
             [](const checker::target& t) { return to_json(t); });
         }));
 
+  // Fed from Kafka by the annotations subscription (docs/events.md).
+  r.add("GET", "/api/v1/targets/{id}/annotations", [s](const request& req, respond_fn respond) {
+    auto id = parse_positive("id", req.params[0]);
+    auto limit = parse_positive("limit", req.query_param("limit").value_or("100"));
+    if (!id)
+      return respond(from_error(id.error()));
+    if (!limit || *limit > 10'000)
+      return respond(from_error(bad("limit: expected an integer from 1 to 10000")));
+    using rows = std::vector<store::annotation_row>;
+    read_db<rows>(
+      s, respond,
+      [id = *id, limit = static_cast<int>(*limit)](pqxx::connection_base& c) -> caf::expected<rows> {
+        if (auto t = store::get_target(c, id); !t)
+          return t.error();
+        return store::list_annotations(c, id, limit);
+      },
+      [](const rows& rs) {
+        auto out = json::array();
+        for (auto& a : rs)
+          out.push_back({{"id", a.id},
+                         {"event_id", a.event_id},
+                         {"text", a.text},
+                         {"tags", json::parse(a.tags_json)},
+                         {"occurred_at", format_rfc3339(a.occurred_at_ms)},
+                         {"received_at", format_rfc3339(a.created_at_ms)}});
+        return out;
+      });
+  });
+
   r.add("DELETE", "/api/v1/targets/{id}", with_id([s](std::int64_t id, respond_fn respond) {
           ask_targets<bool>(
             s, respond, [](bool) { return response{204, {}, "application/json", {}}; }, caf::delete_atom::value, id);

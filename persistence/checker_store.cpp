@@ -8,7 +8,9 @@
 #include <pqxx/tablewriter>
 
 #include "persistence/copy_text.hpp"
+#include "persistence/lease_store.hpp"
 #include "persistence/outbox.hpp"
+#include "persistence/processed_events.hpp"
 #include "runtime/errors.hpp"
 
 namespace troupe::persistence::checker_store {
@@ -305,6 +307,39 @@ written write_results(pqxx::connection_base& c, const std::vector<checker::check
                   results.end());
   }
   return {};
+}
+
+caf::expected<bool> add_annotation(pqxx::connection_base& c, const annotation& a, const std::string& subscription,
+                                   int shard, std::int64_t incarnation) {
+  pqxx::work tx(c);
+  if (!processed_events::first_time(tx, subscription, a.event_id))
+    return false;
+  if (!lease_store::holds(tx, shard, incarnation))
+    return make_error(errc::unavailable, "shard " + std::to_string(shard) + " has moved");
+  try {
+    tx.exec_params("INSERT INTO annotations (target_id, event_id, text, tags, occurred_at)"
+                   " VALUES ($1, $2::uuid, $3, $4::jsonb, $5::timestamptz)",
+                   a.target_id, a.event_id, a.text, a.tags_json, a.occurred_at);
+  } catch (const pqxx::foreign_key_violation&) {
+    return not_found(a.target_id);
+  } catch (const pqxx::data_exception&) {
+    return make_error(errc::invalid_argument, "occurred_at: not a time: " + a.occurred_at);
+  }
+  tx.commit();
+  return true;
+}
+
+std::vector<annotation_row> list_annotations(pqxx::connection_base& c, std::int64_t target_id, int limit) {
+  pqxx::read_transaction tx(c);
+  std::vector<annotation_row> out;
+  for (auto row : tx.exec_params(
+         "SELECT * FROM (SELECT id, event_id::text, text, tags::text,"
+         " (extract(epoch FROM occurred_at) * 1000)::bigint, (extract(epoch FROM created_at) * 1000)::bigint"
+         " FROM annotations WHERE target_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT $2) a ORDER BY 5, 1",
+         target_id, limit))
+    out.push_back({row[0].as<std::int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                   row[3].as<std::string>(), row[4].as<std::int64_t>(), row[5].as<std::int64_t>()});
+  return out;
 }
 
 std::vector<metric_row> query_metrics(pqxx::connection_base& c, const metric_query& q) {

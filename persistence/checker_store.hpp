@@ -34,6 +34,32 @@ struct written {
 written write_results(pqxx::connection_base& c, const std::vector<checker::check_result>& results,
                       const std::string& owner, std::int64_t incarnation);
 
+// A note on a target from outside (the annotations subscription).
+struct annotation {
+  std::int64_t target_id = 0;
+  std::string event_id;
+  std::string text;
+  std::string tags_json; // a JSON array of strings
+  std::string occurred_at; // RFC 3339
+};
+
+// Adds `a` unless `subscription` has seen its event (false), fenced by the
+// lease of `shard`: errc::unavailable when `incarnation` no longer holds it,
+// errc::not_found without the target, errc::invalid_argument for a bad time.
+caf::expected<bool> add_annotation(pqxx::connection_base& c, const annotation& a, const std::string& subscription,
+                                   int shard, std::int64_t incarnation);
+
+struct annotation_row {
+  std::int64_t id;
+  std::string event_id;
+  std::string text;
+  std::string tags_json;
+  std::int64_t occurred_at_ms;
+  std::int64_t created_at_ms;
+};
+// The latest `limit` annotations of a target, oldest first.
+std::vector<annotation_row> list_annotations(pqxx::connection_base& c, std::int64_t target_id, int limit);
+
 struct metric_query {
   std::string name;
   std::optional<std::int64_t> from_ms, to_ms, target_id;

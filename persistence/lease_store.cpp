@@ -54,6 +54,13 @@ std::vector<lease_row> tick(pqxx::connection_base& c, const lease_tick& t) {
   return out;
 }
 
+bool holds(pqxx::transaction_base& tx, int shard, std::int64_t incarnation) {
+  return !tx.exec_params("SELECT 1 FROM shard_leases WHERE shard = $1 AND owner_incarnation = $2"
+                         " AND expires_at > now() FOR SHARE",
+                         shard, incarnation)
+            .empty();
+}
+
 void release_all(pqxx::connection_base& c, std::int64_t incarnation) {
   pqxx::work tx(c);
   tx.exec_params("UPDATE shard_leases SET owner = NULL, owner_incarnation = NULL, expires_at = '-infinity'"

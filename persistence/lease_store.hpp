@@ -8,7 +8,8 @@
 
 namespace pqxx {
 class connection_base;
-}
+class transaction_base;
+} // namespace pqxx
 
 // SQL of shard leases (0002_shard_leases.sql). Every function runs on a
 // pg_pool worker; lease times are PostgreSQL's clock, never a node's.
@@ -40,6 +41,11 @@ void ensure_shards(pqxx::connection_base& c, int shards);
 // to acquire that are free, expired or held by a dead incarnation (bumping
 // their epoch), then reads every row.
 std::vector<lease_row> tick(pqxx::connection_base& c, const lease_tick& t);
+
+// The fence of a write made for `shard` in `tx`: true while `incarnation`
+// holds the lease, which then stays locked FOR SHARE until `tx` ends, so a
+// takeover waits for the write or the write sees the takeover.
+bool holds(pqxx::transaction_base& tx, int shard, std::int64_t incarnation);
 
 // Gives up every lease of this incarnation (a clean shutdown), so that the
 // survivors need not wait for them to expire.

@@ -286,6 +286,12 @@ std::vector<config_key> config_keys(node_config& c) {
   t.duration("kafka.linger", "how long the producer waits to fill a batch", c.kafka.linger, milliseconds{0});
   t.duration("kafka.probe_interval", "how often a node asks the brokers for metadata to tell whether Kafka is up",
              c.kafka.probe_interval, milliseconds{10});
+  t.integer("kafka.consumer_in_flight", "consumed messages a subscription handles at once on a node",
+            c.kafka.consumer_in_flight, 1, 1'000'000);
+  t.duration("kafka.handler_timeout", "how long a consumed message waits for its handler before it is tried again",
+             c.kafka.handler_timeout, milliseconds{1});
+  t.duration("kafka.session_timeout", "a consumer silent this long leaves its group and its partitions move",
+             c.kafka.session_timeout, milliseconds{100});
   return std::move(t.keys);
 }
 

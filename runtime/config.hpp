@@ -81,6 +81,9 @@ struct node_config {
     milliseconds relay_poll_interval{1'000};
     milliseconds linger{5};
     milliseconds probe_interval{1'000};
+    std::size_t consumer_in_flight = 1'000; // messages a subscription handles at once, per node
+    milliseconds handler_timeout{10'000};
+    milliseconds session_timeout{6'000};
   } kafka;
 };
 

@@ -15,6 +15,8 @@
 
 #include "actors/bridge/dev_cluster.hpp"
 #include "actors/bridge/outbox_relay.hpp"
+#include "actors/bridge/subscription_consumer.hpp"
+#include "actors/checker/annotator.hpp"
 #include "actors/checker/result_writer.hpp"
 #include "actors/checker/retention_actor.hpp"
 #include "actors/checker/scrape_client.hpp"
@@ -93,12 +95,18 @@ int run_node(node_config cfg) {
   supervise("result_writer", checker_actor(checker::spawn_result_writer));
   supervise("target_manager", checker_actor(checker::spawn_target_manager));
   supervise("retention", checker_actor(checker::spawn_retention));
-  if (cfg.kafka.brokers.empty())
+  supervise("annotator", checker_actor(checker::spawn_annotator));
+  if (cfg.kafka.brokers.empty()) {
     spdlog::warn("kafka.brokers is empty: events wait in the outbox until Kafka is configured");
-  else
+  } else {
     supervise("outbox_relay", [&cfg, &pool, &m, incarnation](caf::actor_system& sys) {
       return bridge::spawn_outbox_relay(sys, {&cfg, &pool, &m, static_cast<std::int64_t>(incarnation)});
     });
+    supervise("annotations_consumer", [&cfg, &pool, &m](caf::actor_system& sys) {
+      return bridge::spawn_subscription_consumer(sys, {&cfg, &pool, &m},
+                                                 {"annotations", "annotations", checker::annotator_name});
+    });
+  }
 
   if (cfg.cluster.port != 0) {
     topology::member me{cfg.node.name, cfg.cluster.host, cfg.cluster.port, incarnation, nullptr};

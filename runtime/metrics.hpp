@@ -51,6 +51,7 @@ struct metrics {
   prometheus::Counter& events_published; // acknowledged by Kafka and removed from the outbox
   prometheus::Counter& outbox_delivery_failures;
   prometheus::Counter& outbox_dead_letters; // refused by Kafka for good
+  prometheus::Family<prometheus::Counter>& events_consumed; // subscription, outcome
 };
 
 } // namespace troupe
