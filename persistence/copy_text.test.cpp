@@ -41,3 +41,9 @@ TEST_CASE("timestamps are UTC with milliseconds") {
   append_timestamp(out, 1714564800250);
   CHECK(out == "2024-05-01 12:00:00.250+00");
 }
+
+TEST_CASE("text for a TEXT column keeps valid UTF-8 and replaces NUL and invalid bytes") {
+  CHECK(valid_utf8("Собака ok") == "Собака ok");
+  CHECK(valid_utf8(std::string("a\0b\xff", 4)) == "a\xEF\xBF\xBD" "b\xEF\xBF\xBD");
+  CHECK(valid_utf8("\xc0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD");
+}

@@ -115,3 +115,12 @@ TEST_CASE("seeds are separated by spaces, and a seed with a comma in it is refus
   auto cfg = load_config(std::nullopt, {}, {{"cluster.seeds", "127.0.0.1:1 127.0.0.1:2"}});
   CHECK(cfg.cluster.seeds == std::vector<std::string>{"127.0.0.1:1", "127.0.0.1:2"});
 }
+
+TEST_CASE("Kafka is off by default and named by TROUPE_KAFKA_BROKERS") {
+  CHECK(load_config(std::nullopt, {}, {}).kafka.brokers.empty());
+  auto cfg = load_config(std::nullopt, {{"TROUPE_KAFKA_BROKERS", "127.0.0.1:9092,127.0.0.1:9093"}}, {});
+  CHECK(cfg.kafka.brokers == "127.0.0.1:9092,127.0.0.1:9093");
+  CHECK(cfg.kafka.topic_prefix == "troupe");
+  CHECK_THROWS_WITH(load_config(std::nullopt, {}, {{"kafka.relay_batch", "0"}}),
+                    Catch::Contains("kafka.relay_batch"));
+}

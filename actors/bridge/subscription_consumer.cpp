@@ -6,9 +6,9 @@
 #include <random>
 
 #include <caf/all.hpp>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/bridge/envelope.hpp"
 #include "actors/bridge/kafka_consumer.hpp"
 #include "actors/bridge/messages.hpp"
 #include "persistence/dead_letters.hpp"
@@ -34,41 +34,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::bridge::message_ptr)
 
 namespace troupe::bridge {
 namespace {
-
-struct envelope {
-  std::string id, type, occurred_at, data;
-};
-
-bool is_uuid(const std::string& s) {
-  if (s.size() != 36)
-    return false;
-  for (std::size_t i = 0; i < s.size(); ++i)
-    if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i])))
-      return false;
-  return true;
-}
-
-caf::expected<envelope> parse_envelope(const std::string& payload) {
-  auto bad = [](const std::string& why) { return make_error(errc::invalid_argument, why); };
-  auto j = nlohmann::json::parse(payload, nullptr, false);
-  if (j.is_discarded() || !j.is_object())
-    return bad("not a JSON object");
-  auto text = [&](const char* field) {
-    auto i = j.find(field);
-    return i != j.end() && i->is_string() ? i->get<std::string>() : std::string{};
-  };
-  envelope e{text("id"), text("type"), text("occurred_at"), {}};
-  if (!is_uuid(e.id))
-    return bad("id: expected a UUID");
-  if (e.type.empty())
-    return bad("type: expected a non-empty string");
-  if (e.occurred_at.empty())
-    return bad("occurred_at: expected an RFC 3339 time");
-  if (!j.contains("data") || !j["data"].is_object())
-    return bad("data: expected a JSON object");
-  e.data = j["data"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return e;
-}
 
 // Where the region sends a key: a decimal entity id by its value, as the
 // entities themselves are placed; any other key by its hash.
