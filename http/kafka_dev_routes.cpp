@@ -108,6 +108,8 @@ void add_kafka_dev_routes(router& r, bridge::dev_cluster& c) {
           auto replication = body.contains("replication") ? field(body, "replication", 1) : 1;
           if (!name.is_string() || name.get<std::string>().empty() || !partitions || !replication)
             return invalid("expected {\"name\": <text>, \"partitions\": <integer >= 1>, \"replication\": <integer >= 1>}");
+          if (*replication > static_cast<int>(c.brokers().size()))
+            return invalid("replication: at most the number of brokers, " + std::to_string(c.brokers().size()));
           if (auto err = c.create_topic(name.get<std::string>(), *partitions, *replication))
             return error_response(409, "conflict", *err);
           return json_response(201, {{"name", name}, {"partitions", *partitions}, {"replication", *replication}});

@@ -45,7 +45,9 @@ std::string sql(const std::string& before, const std::string& after = {}) {
 const char* source = "troupe/checker";
 
 // target.created, target.deleted, target.paused, target.resumed (docs/events.md).
-void add_target_event(pqxx::work& tx, const std::string& type, const checker::target& t) {
+void add_target_event(pqxx::work& tx, bool publish, const std::string& type, const checker::target& t) {
+  if (!publish)
+    return;
   nlohmann::json data{{"id", t.id},
                       {"name", t.spec.name},
                       {"kind", t.spec.kind},
@@ -61,13 +63,13 @@ void add_target_event(pqxx::work& tx, const std::string& type, const checker::ta
 } // namespace
 
 std::vector<checker::target> sync_and_list(pqxx::connection_base& c,
-                                           const std::vector<checker::target_spec>& from_config) {
+                                           const std::vector<checker::target_spec>& from_config, bool publish) {
   pqxx::work tx(c);
   for (auto& s : from_config)
     for (auto row : tx.exec_params(sql("INSERT INTO targets (name, kind, url, interval_ms, timeout_ms)"
                                        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING RETURNING "),
                                    s.name, s.kind, s.url, s.interval_ms, s.timeout_ms))
-      add_target_event(tx, "target.created", to_target(row));
+      add_target_event(tx, publish, "target.created", to_target(row));
   std::vector<checker::target> out;
   for (auto row : tx.exec(sql("SELECT ", " FROM targets ORDER BY id")))
     out.push_back(to_target(row));
@@ -91,7 +93,7 @@ caf::expected<checker::target> get_target(pqxx::connection_base& c, std::int64_t
   return to_target(r[0]);
 }
 
-caf::expected<checker::target> insert_target(pqxx::connection_base& c, const checker::target_spec& s) {
+caf::expected<checker::target> insert_target(pqxx::connection_base& c, const checker::target_spec& s, bool publish) {
   pqxx::work tx(c);
   auto r = tx.exec_params(sql("INSERT INTO targets (name, kind, url, interval_ms, timeout_ms)"
                               " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING RETURNING "),
@@ -99,29 +101,29 @@ caf::expected<checker::target> insert_target(pqxx::connection_base& c, const che
   if (r.empty())
     return make_error(errc::conflict, "name: a target named '" + s.name + "' exists");
   auto t = to_target(r[0]);
-  add_target_event(tx, "target.created", t);
+  add_target_event(tx, publish, "target.created", t);
   tx.commit();
   return t;
 }
 
-caf::expected<checker::target> set_paused(pqxx::connection_base& c, std::int64_t id, bool paused) {
+caf::expected<checker::target> set_paused(pqxx::connection_base& c, std::int64_t id, bool paused, bool publish) {
   pqxx::work tx(c);
   auto r = tx.exec_params(sql("UPDATE targets SET paused = $2, version = version + 1 WHERE id = $1 RETURNING "),
                           id, paused);
   if (r.empty())
     return not_found(id);
   auto t = to_target(r[0]);
-  add_target_event(tx, paused ? "target.paused" : "target.resumed", t);
+  add_target_event(tx, publish, paused ? "target.paused" : "target.resumed", t);
   tx.commit();
   return t;
 }
 
-bool delete_target(pqxx::connection_base& c, std::int64_t id) {
+bool delete_target(pqxx::connection_base& c, std::int64_t id, bool publish) {
   pqxx::work tx(c);
   auto r = tx.exec_params(sql("DELETE FROM targets WHERE id = $1 RETURNING "), id);
   if (r.empty())
     return false;
-  add_target_event(tx, "target.deleted", to_target(r[0]));
+  add_target_event(tx, publish, "target.deleted", to_target(r[0]));
   tx.commit();
   return true;
 }
@@ -181,7 +183,7 @@ void add_check_events(pqxx::work& tx, const std::vector<const checker::check_res
 
 // COPYs `results`, their events and their samples; returns the number of samples.
 std::size_t copy_results(pqxx::work& tx, const std::vector<const checker::check_result*>& results,
-                         const std::string& owner) {
+                         const std::string& owner, bool publish) {
   using namespace copy_text;
   std::string block;
   {
@@ -226,7 +228,8 @@ std::size_t copy_results(pqxx::work& tx, const std::vector<const checker::check_
     checks.write_raw_line(block);
     checks.complete();
   }
-  add_check_events(tx, results);
+  if (publish)
+    add_check_events(tx, results);
   // Sample ids (see 0001_checker.sql): one block of 2^20 per sequence value,
   // all reserved before the COPY starts.
   std::size_t total = 0;
@@ -285,7 +288,7 @@ std::size_t copy_results(pqxx::work& tx, const std::vector<const checker::check_
 } // namespace
 
 written write_results(pqxx::connection_base& c, const std::vector<checker::check_result>& all,
-                      const std::string& owner, std::int64_t incarnation) {
+                      const std::string& owner, std::int64_t incarnation, bool publish) {
   std::vector<const checker::check_result*> results;
   for (auto& r : all)
     results.push_back(&r);
@@ -295,7 +298,7 @@ written write_results(pqxx::connection_base& c, const std::vector<checker::check
   // written again without its checks: that is rare, and cheap.
   while (!results.empty()) {
     pqxx::work tx(c);
-    auto samples = copy_results(tx, results, owner);
+    auto samples = copy_results(tx, results, owner, publish);
     auto held = held_leases(tx, results, incarnation);
     auto still_held = [&](auto* r) { return held.count({r->shard, r->epoch}) > 0; };
     if (std::all_of(results.begin(), results.end(), still_held)) {

@@ -14,15 +14,18 @@ class connection_base;
 }
 
 // SQL of the checker domain. Every function runs on a pg_pool worker.
+// Writes add their events to the outbox (docs/events.md) when `publish`:
+// a node without Kafka records none.
 namespace troupe::persistence::checker_store {
 
 // Inserts the config's targets that are missing (by name), then lists all.
-std::vector<checker::target> sync_and_list(pqxx::connection_base& c, const std::vector<checker::target_spec>& from_config);
+std::vector<checker::target> sync_and_list(pqxx::connection_base& c, const std::vector<checker::target_spec>& from_config,
+                                           bool publish);
 std::vector<checker::target> list_targets(pqxx::connection_base& c);
 caf::expected<checker::target> get_target(pqxx::connection_base& c, std::int64_t id);
-caf::expected<checker::target> insert_target(pqxx::connection_base& c, const checker::target_spec& spec);
-caf::expected<checker::target> set_paused(pqxx::connection_base& c, std::int64_t id, bool paused);
-bool delete_target(pqxx::connection_base& c, std::int64_t id);
+caf::expected<checker::target> insert_target(pqxx::connection_base& c, const checker::target_spec& spec, bool publish);
+caf::expected<checker::target> set_paused(pqxx::connection_base& c, std::int64_t id, bool paused, bool publish);
+bool delete_target(pqxx::connection_base& c, std::int64_t id, bool publish);
 
 // One transaction, fenced by the shard leases: the checks whose (shard,
 // epoch) lease `incarnation` still holds, then their samples, each by COPY.
@@ -32,7 +35,7 @@ struct written {
   std::size_t samples = 0;
 };
 written write_results(pqxx::connection_base& c, const std::vector<checker::check_result>& results,
-                      const std::string& owner, std::int64_t incarnation);
+                      const std::string& owner, std::int64_t incarnation, bool publish);
 
 // A note on a target from outside (the annotations subscription).
 struct annotation {

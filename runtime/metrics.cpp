@@ -39,7 +39,6 @@ metrics::metrics()
     kafka_up(BuildGauge().Name("troupe_kafka_up").Help("1 when the last metadata request reached a Kafka broker").Register(*registry).Add({})),
     outbox_backlog(BuildGauge().Name("troupe_outbox_backlog").Help("events in the outbox not yet acknowledged by Kafka (all nodes' shards)").Register(*registry).Add({})),
     events_published(BuildCounter().Name("troupe_outbox_events_published_total").Help("events acknowledged by Kafka and removed from the outbox by this node").Register(*registry).Add({})),
-    outbox_delivery_failures(BuildCounter().Name("troupe_outbox_delivery_failures_total").Help("events Kafka did not take; sent again").Register(*registry).Add({})),
     outbox_dead_letters(BuildCounter().Name("troupe_outbox_dead_letters_total").Help("events Kafka refused for good, moved to dead_letters").Register(*registry).Add({})),
     events_consumed(BuildCounter().Name("troupe_events_consumed_total").Help("consumed Kafka messages by subscription and outcome: applied, duplicate (seen before, nothing changed), dead_letter, retried").Register(*registry)) {}
 

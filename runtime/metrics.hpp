@@ -49,7 +49,6 @@ struct metrics {
   prometheus::Gauge& kafka_up;           // the last metadata probe reached a broker; /ready reads it
   prometheus::Gauge& outbox_backlog;     // events in the outbox, on every node
   prometheus::Counter& events_published; // acknowledged by Kafka and removed from the outbox
-  prometheus::Counter& outbox_delivery_failures;
   prometheus::Counter& outbox_dead_letters; // refused by Kafka for good
   prometheus::Family<prometheus::Counter>& events_consumed; // subscription, outcome
 };

@@ -94,7 +94,8 @@ kafka_producer::outcome kafka_producer::produce(const std::string& topic, const 
                                RD_KAFKA_V_END);
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
     return outcome::queued;
-  if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+  // After a fatal error the report ends the relay; nothing is refused for good.
+  if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL || err == RD_KAFKA_RESP_ERR__FATAL)
     return outcome::full;
   why = rd_kafka_err2str(err);
   return outcome::refused;

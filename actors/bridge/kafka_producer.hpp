@@ -20,7 +20,7 @@ class kafka_producer {
 public:
   struct report {
     std::vector<std::int64_t> delivered; // the `id`s given to produce()
-    std::vector<std::int64_t> failed;
+    std::vector<std::int64_t> failed; // for good: retries are librdkafka's, without end
     std::string error; // the first failure's, or a fatal error's
     bool fatal = false; // the producer cannot go on: make a new one
   };

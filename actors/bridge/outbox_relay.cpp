@@ -25,6 +25,7 @@ using wake_atom = caf::atom_constant<caf::atom("wake")>;
 using fetched_atom = caf::atom_constant<caf::atom("fetched")>;
 using removed_atom = caf::atom_constant<caf::atom("removed")>;
 using backlog_atom = caf::atom_constant<caf::atom("backlog")>;
+using buried_atom = caf::atom_constant<caf::atom("buried")>;
 using batch_ptr = std::shared_ptr<persistence::outbox::batch>;
 
 constexpr auto no_limit = std::numeric_limits<std::int64_t>::max();
@@ -95,16 +96,17 @@ caf::behavior outbox_relay(caf::stateful_actor<relay_state>* self, relay_service
       },
       [tell, ids](caf::expected<bool> ok) { tell(removed_atom::value, *ids, ok ? caf::error{} : ok.error()); });
   };
-  auto bury = [=](const persistence::outbox::pending& e, const std::string& why) {
-    spdlog::error("outbox: event {} (topic {}, key {}) refused by Kafka: {}; moved to dead_letters", e.id, e.topic,
-                  e.key, why);
-    m.outbox_dead_letters.Increment();
+  // Moves an event Kafka will never take to dead_letters; it counts as in
+  // flight until then, so that no fetch offers it again meanwhile.
+  auto bury = [=](std::int64_t id, const std::string& why) {
+    spdlog::error("outbox: event {} refused by Kafka: {}; moving it to dead_letters", id, why);
+    self->state.in_flight.insert(id);
     s.pool->run<bool>(
-      [id = e.id, why](pqxx::connection_base& c) -> caf::expected<bool> {
+      [id, why](pqxx::connection_base& c) -> caf::expected<bool> {
         persistence::outbox::bury(c, id, why);
         return true;
       },
-      [](caf::expected<bool>) {});
+      [tell, id](caf::expected<bool> ok) { tell(buried_atom::value, id, ok ? caf::error{} : ok.error()); });
   };
 
   self->send(self, caf::tick_atom::value);
@@ -146,12 +148,11 @@ caf::behavior outbox_relay(caf::stateful_actor<relay_state>* self, relay_service
         auto outcome = st.producer->produce(prefix + e.topic, e.key, e.envelope, e.id, why);
         if (outcome == kafka_producer::outcome::full)
           break; // the rest comes with a later fetch
-        if (outcome == kafka_producer::outcome::refused) {
-          bury(e, why);
-          continue;
-        }
-        st.in_flight.insert(e.id);
         st.cursor = std::max(st.cursor, e.id);
+        if (outcome == kafka_producer::outcome::refused)
+          bury(e.id, why);
+        else
+          st.in_flight.insert(e.id);
       }
       if (static_cast<int>(b->events.size()) == cfg.relay_batch || std::exchange(st.again, false))
         fetch_next();
@@ -166,16 +167,21 @@ caf::behavior outbox_relay(caf::stateful_actor<relay_state>* self, relay_service
         spdlog::error("outbox: the Kafka producer failed for good ({}): starting a new one", r.error);
         return self->quit(make_error(errc::unavailable, "kafka producer: " + r.error));
       }
-      if (!r.failed.empty()) {
-        // Only errors no retry can fix reach here (message.timeout.ms is
-        // infinite): the sweep sends these events again.
-        spdlog::warn("outbox: {} events not delivered: {}", r.failed.size(), r.error);
-        m.outbox_delivery_failures.Increment(static_cast<double>(r.failed.size()));
-        for (auto id : r.failed)
-          st.in_flight.erase(id);
+      // Only errors no retry can fix reach here (message.timeout.ms is
+      // infinite), such as a message over the broker's size limit.
+      for (auto id : r.failed) {
+        st.in_flight.erase(id);
+        bury(id, r.error);
       }
       st.delivered.insert(st.delivered.end(), r.delivered.begin(), r.delivered.end());
       remove();
+    },
+    [=](buried_atom, std::int64_t id, const caf::error& err) {
+      self->state.in_flight.erase(id);
+      if (err)
+        spdlog::warn("outbox: event {} not moved to dead_letters yet: {}", id, error_message(err));
+      else
+        m.outbox_dead_letters.Increment();
     },
     [=](removed_atom, const std::vector<std::int64_t>& ids, const caf::error& err) {
       auto& st = self->state;

@@ -57,9 +57,9 @@ caf::behavior result_writer(caf::stateful_actor<writer_state>* self, services s)
       auto id = st.next_batch++;
       st.in_flight.emplace(id, b);
       s.pool->run<persistence::checker_store::written>(
-        [b, owner = s.config->node.name, inc = s.incarnation](pqxx::connection_base& c)
+        [b, owner = s.config->node.name, inc = s.incarnation, publish = s.publishes_events()](pqxx::connection_base& c)
           -> caf::expected<persistence::checker_store::written> {
-          return persistence::checker_store::write_results(c, *b, owner, inc);
+          return persistence::checker_store::write_results(c, *b, owner, inc, publish);
         },
         [me = caf::actor_cast<caf::actor>(self), id](caf::expected<persistence::checker_store::written> w) {
           if (w)

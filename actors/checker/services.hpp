@@ -22,6 +22,8 @@ struct services {
   scrape_client* client;
   troupe::metrics* metrics;
   std::int64_t incarnation; // this process in the shard leases
+
+  bool publishes_events() const { return !config->kafka.brokers.empty(); }
 };
 
 // The result writer registers itself under this name, so that a checker

@@ -56,6 +56,7 @@ manager_impl::behavior_type target_manager(manager_impl::stateful_pointer<manage
   self->attach_functor([sys = &self->system()] { sys->registry().erase(target_manager_name); });
   auto shards = s.config->cluster.shards;
   auto shard_of = [shards](std::int64_t id) { return topology::shard_of(static_cast<std::uint64_t>(id), shards); };
+  auto publish = s.publishes_events();
 
   // Starts or stops the checker of `t` to match the database, if its shard
   // is held here and no newer version was applied already. `deleted` stops
@@ -120,8 +121,8 @@ manager_impl::behavior_type target_manager(manager_impl::stateful_pointer<manage
     // then run what is owned.
     [=](load_atom) {
       s.pool->run<std::vector<target>>(
-        [from_config](pqxx::connection_base& c) -> caf::expected<std::vector<target>> {
-          return persistence::checker_store::sync_and_list(c, from_config);
+        [from_config, publish](pqxx::connection_base& c) -> caf::expected<std::vector<target>> {
+          return persistence::checker_store::sync_and_list(c, from_config, publish);
         },
         [me, began = clock::now().time_since_epoch().count(),
          retry = s.config->postgres.reconnect_interval](caf::expected<std::vector<target>> ts) {
@@ -185,13 +186,15 @@ manager_impl::behavior_type target_manager(manager_impl::stateful_pointer<manage
     [=](caf::add_atom, const target_spec& spec) -> caf::result<target> {
       if (auto err = validate(spec))
         return err;
-      return change([spec](pqxx::connection_base& c) { return persistence::checker_store::insert_target(c, spec); });
+      return change([spec, publish](pqxx::connection_base& c) {
+        return persistence::checker_store::insert_target(c, spec, publish);
+      });
     },
     [=](caf::delete_atom, std::int64_t id) -> caf::result<bool> {
       auto promise = self->make_response_promise<bool>();
       s.pool->run<bool>(
-        [id](pqxx::connection_base& c) -> caf::expected<bool> {
-          if (!persistence::checker_store::delete_target(c, id))
+        [id, publish](pqxx::connection_base& c) -> caf::expected<bool> {
+          if (!persistence::checker_store::delete_target(c, id, publish))
             return make_error(errc::not_found, "no target with id " + std::to_string(id));
           return true;
         },
@@ -208,10 +211,14 @@ manager_impl::behavior_type target_manager(manager_impl::stateful_pointer<manage
       return promise;
     },
     [=](pause_atom, std::int64_t id) -> caf::result<target> {
-      return change([id](pqxx::connection_base& c) { return persistence::checker_store::set_paused(c, id, true); });
+      return change([id, publish](pqxx::connection_base& c) {
+        return persistence::checker_store::set_paused(c, id, true, publish);
+      });
     },
     [=](resume_atom, std::int64_t id) -> caf::result<target> {
-      return change([id](pqxx::connection_base& c) { return persistence::checker_store::set_paused(c, id, false); });
+      return change([id, publish](pqxx::connection_base& c) {
+        return persistence::checker_store::set_paused(c, id, false, publish);
+      });
     },
   };
 }
