@@ -39,7 +39,8 @@ struct relay_state {
   std::int64_t cursor = 0;              // the highest id handed to the producer
   bool fetching = false;
   bool removing = false;
-  bool again = false; // a wake-up came during a fetch
+  bool again = false; // a wake-up came during a fetch, or while the producer was full
+  bool sweep = false; // a tick came during a fetch
   static inline const char* name = "outbox_relay";
 };
 
@@ -82,6 +83,16 @@ caf::behavior outbox_relay(caf::stateful_actor<relay_state>* self, relay_service
       });
   };
   auto fetch_next = [=] { fetch(self->state.cursor, no_limit); };
+  // What the cursor passed by: rows committed after rows with higher ids.
+  // Everything below the lowest event in flight is new to the producer.
+  auto sweep = [=] {
+    auto& st = self->state;
+    if (st.fetching) {
+      st.sweep = true;
+      return;
+    }
+    fetch(0, st.in_flight.empty() ? st.cursor + 1 : *st.in_flight.begin());
+  };
   auto remove = [=] {
     auto& st = self->state;
     if (st.removing || st.delivered.empty())
@@ -112,13 +123,10 @@ caf::behavior outbox_relay(caf::stateful_actor<relay_state>* self, relay_service
   self->send(self, caf::tick_atom::value);
   return {
     [=](wake_atom) { fetch_next(); },
-    // The fallback poll, and the sweep for what the cursor passed by: rows
-    // committed after rows with higher ids, and rows of newly held shards.
-    // Everything below the lowest event in flight is new to the producer.
+    // The fallback poll: a sweep, which also reads what is new.
     [=](caf::tick_atom) {
       self->delayed_send(self, cfg.relay_poll_interval, caf::tick_atom::value);
-      auto& st = self->state;
-      fetch(0, st.in_flight.empty() ? st.cursor + 1 : *st.in_flight.begin());
+      sweep();
       remove();
       s.pool->run<std::int64_t>(
         [](pqxx::connection_base& c) -> caf::expected<std::int64_t> { return persistence::outbox::backlog(c); },
@@ -154,7 +162,9 @@ caf::behavior outbox_relay(caf::stateful_actor<relay_state>* self, relay_service
         else
           st.in_flight.insert(e.id);
       }
-      if (static_cast<int>(b->events.size()) == cfg.relay_batch || std::exchange(st.again, false))
+      if (std::exchange(st.sweep, false))
+        sweep();
+      else if (static_cast<int>(b->events.size()) == cfg.relay_batch || std::exchange(st.again, false))
         fetch_next();
     },
     [=](fetched_atom, std::int64_t, const caf::error& e) {
