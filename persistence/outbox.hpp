@@ -52,7 +52,8 @@ void remove(pqxx::connection_base& c, const std::vector<std::int64_t>& ids);
 // Moves an event Kafka will never take to dead_letters.
 void bury(pqxx::connection_base& c, std::int64_t id, const std::string& error);
 
-// Events not yet delivered, on every node.
+// Events not yet delivered, on every node: exact up to 100,000, above that
+// the span of their ids (deliveries out of id order leave holes in it).
 std::int64_t backlog(pqxx::connection_base& c);
 
 } // namespace troupe::persistence::outbox

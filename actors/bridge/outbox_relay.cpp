@@ -75,23 +75,24 @@ caf::behavior outbox_relay(caf::stateful_actor<relay_state>* self, relay_service
         return std::make_shared<persistence::outbox::batch>(
           persistence::outbox::fetch(c, inc, shards, after, before, limit));
       },
-      [tell, after](caf::expected<batch_ptr> b) {
+      [tell, after, before](caf::expected<batch_ptr> b) {
         if (b)
-          tell(fetched_atom::value, after, *b);
+          tell(fetched_atom::value, after, before, *b);
         else
           tell(fetched_atom::value, after, b.error());
       });
   };
   auto fetch_next = [=] { fetch(self->state.cursor, no_limit); };
   // What the cursor passed by: rows committed after rows with higher ids.
-  // Everything below the lowest event in flight is new to the producer.
+  // Everything below the lowest event in flight is new to the producer, and
+  // with nothing in flight, everything is.
   auto sweep = [=] {
     auto& st = self->state;
     if (st.fetching) {
       st.sweep = true;
       return;
     }
-    fetch(0, st.in_flight.empty() ? st.cursor + 1 : *st.in_flight.begin());
+    fetch(0, st.in_flight.empty() ? no_limit : *st.in_flight.begin());
   };
   auto remove = [=] {
     auto& st = self->state;
@@ -136,7 +137,7 @@ caf::behavior outbox_relay(caf::stateful_actor<relay_state>* self, relay_service
         });
     },
     [=](backlog_atom, std::int64_t n) { m.outbox_backlog.Set(static_cast<double>(n)); },
-    [=](fetched_atom, std::int64_t after, const batch_ptr& b) {
+    [=](fetched_atom, std::int64_t after, std::int64_t before, const batch_ptr& b) {
       auto& st = self->state;
       st.fetching = false;
       // Events of a shard just taken over may lie behind the cursor, and
@@ -145,7 +146,7 @@ caf::behavior outbox_relay(caf::stateful_actor<relay_state>* self, relay_service
       if (b->shards != st.shards) {
         st.shards = b->shards;
         st.cursor = 0;
-        if (after != 0)
+        if (after != 0 || before != no_limit)
           return fetch_next();
       }
       auto prefix = cfg.topic_prefix + ".";
