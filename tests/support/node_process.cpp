@@ -35,6 +35,10 @@ node_process::node_process(const std::string& dsn, const std::vector<std::string
     "--checker.flush_interval=50ms",
     "--postgres.reconnect_interval=100ms",
     "--checker.retention_interval=1s",
+    // Inert without kafka.brokers; with them, the relay sweeps and Kafka's
+    // health is probed several times a second.
+    "--kafka.relay_poll_interval=200ms",
+    "--kafka.probe_interval=250ms",
   };
   for (auto& extra : extra_flags) {
     bool replaced = false;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <regex>
 #include <stdexcept>
 
 namespace troupe::testing {
@@ -32,6 +33,24 @@ std::int64_t from_rfc3339(const std::string& text) {
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   return static_cast<std::int64_t>(timegm(&tm)) * 1000 + millis;
+}
+
+std::optional<std::int64_t> rfc3339_us(const std::string& text) {
+  static const std::regex form(R"(^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$)");
+  std::smatch m;
+  if (!std::regex_match(text, m, form))
+    return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = std::stoi(m[1]) - 1900;
+  tm.tm_mon = std::stoi(m[2]) - 1;
+  tm.tm_mday = std::stoi(m[3]);
+  tm.tm_hour = std::stoi(m[4]);
+  tm.tm_min = std::stoi(m[5]);
+  tm.tm_sec = std::stoi(m[6]);
+  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+    return std::nullopt;
+  auto fraction = (m[7].str() + "000000").substr(0, 6);
+  return static_cast<std::int64_t>(timegm(&tm)) * 1'000'000 + std::stoll(fraction);
 }
 
 } // namespace troupe::testing

@@ -28,6 +28,14 @@ nlohmann::json metrics_where(std::uint16_t port, const std::string& query) {
   return r.status == 200 && j.is_array() ? j : nlohmann::json::array();
 }
 
+std::string dependency_state(std::uint16_t port, const std::string& dependency) {
+  auto j = http_get(port, "/ready", {}, std::chrono::seconds{2}).json();
+  if (!j.is_object() || !j.contains("dependencies") || !j["dependencies"].is_object())
+    return {};
+  auto state = j["dependencies"].value(dependency, nlohmann::json{});
+  return state.is_string() ? state.get<std::string>() : std::string{};
+}
+
 std::optional<double> exposed_metric(std::uint16_t port, const std::string& series) {
   auto r = http_get(port, "/metrics");
   if (r.status != 200)

@@ -21,6 +21,10 @@ nlohmann::json checks_of(std::uint16_t port, const std::string& domain);
 // GET /api/v1/metrics?QUERY; an empty array when the node does not answer 200.
 nlohmann::json metrics_where(std::uint16_t port, const std::string& query);
 
+// GET /ready: the state it gives `dependency` ("postgres", "kafka"), "" when
+// the answer holds none.
+std::string dependency_state(std::uint16_t port, const std::string& dependency);
+
 // GET /metrics: the value of the first line that starts with `series`: a
 // name, or a name and the start of its labels (`name{method="GET"`).
 std::optional<double> exposed_metric(std::uint16_t port, const std::string& series);
