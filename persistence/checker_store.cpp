@@ -123,7 +123,10 @@ bool delete_target(pqxx::connection_base& c, std::int64_t id, bool publish) {
   auto r = tx.exec_params(sql("DELETE FROM targets WHERE id = $1 RETURNING "), id);
   if (r.empty())
     return false;
-  add_target_event(tx, publish, "target.deleted", to_target(r[0]));
+  // A deletion is a change too: consumers keeping the highest version see it.
+  auto gone = to_target(r[0]);
+  ++gone.version;
+  add_target_event(tx, publish, "target.deleted", gone);
   tx.commit();
   return true;
 }

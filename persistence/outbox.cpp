@@ -56,8 +56,7 @@ std::int64_t key_hash(std::string_view key) {
   return static_cast<std::int64_t>(h & 0x7fff'ffff'ffff'ffffULL);
 }
 
-batch fetch(pqxx::connection_base& c, std::int64_t incarnation, int shards, std::int64_t after,
-            std::int64_t before, int limit) {
+batch fetch(pqxx::connection_base& c, std::int64_t incarnation, int shards, position after, int limit) {
   pqxx::read_transaction tx(c);
   batch out;
   for (auto row : tx.exec_params("SELECT shard FROM shard_leases WHERE owner_incarnation = $1"
@@ -66,24 +65,26 @@ batch fetch(pqxx::connection_base& c, std::int64_t incarnation, int shards, std:
     out.shards.push_back(row[0].as<int>());
   // The outbox is mostly empty when ANALYZE sees it; without statistics the
   // planner would read and sort every pending row for each batch, and a
-  // backlog would drain in quadratic time. Walking the primary key is right
-  // for any size.
+  // backlog would drain in quadratic time. Walking the index is right for
+  // any size.
   tx.exec("SET LOCAL enable_sort = off");
   auto rows = tx.exec_params(
-    "SELECT id, topic, key, event_id, type,"
+    "SELECT xid::text::bigint, id, topic, key, event_id, type,"
     " to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), source, data"
-    " FROM outbox WHERE id > $1 AND id < $2 AND key_hash % $3 = ANY($4::int[]) ORDER BY id LIMIT $5",
-    after, before, shards, int_array(out.shards), limit);
+    " FROM outbox WHERE (xid, id) > ($1::text::xid8, $2) AND xid < pg_snapshot_xmin(pg_current_snapshot())"
+    " AND key_hash % $3 = ANY($4::int[]) ORDER BY xid, id LIMIT $5",
+    std::to_string(after.xid), after.id, shards, int_array(out.shards), limit);
   out.events.reserve(rows.size());
   for (auto row : rows) {
     using copy_text::append_json_string;
     std::string envelope = "{\"id\":\"";
-    envelope.append(row[3].c_str()).append("\",\"type\":");
-    append_json_string(envelope, row[4].c_str());
-    envelope.append(",\"occurred_at\":\"").append(row[5].c_str()).append("\",\"source\":");
-    append_json_string(envelope, row[6].c_str());
-    envelope.append(",\"data\":").append(row[7].c_str()).append("}");
-    out.events.push_back({row[0].as<std::int64_t>(), row[1].c_str(), row[2].c_str(), std::move(envelope)});
+    envelope.append(row[4].c_str()).append("\",\"type\":");
+    append_json_string(envelope, row[5].c_str());
+    envelope.append(",\"occurred_at\":\"").append(row[6].c_str()).append("\",\"source\":");
+    append_json_string(envelope, row[7].c_str());
+    envelope.append(",\"data\":").append(row[8].c_str()).append("}");
+    position at{row[0].as<std::int64_t>(), row[1].as<std::int64_t>()};
+    out.events.push_back({at, row[2].c_str(), row[3].c_str(), std::move(envelope)});
   }
   return out;
 }

@@ -29,8 +29,15 @@ void add(pqxx::transaction_base& tx, const std::vector<event>& events);
 // and builds, never negative.
 std::int64_t key_hash(std::string_view key);
 
+// Where a relay is in the outbox's order: (transaction id, event id).
+struct position {
+  std::int64_t xid = 0;
+  std::int64_t id = 0;
+  bool operator==(const position& o) const { return xid == o.xid && id == o.id; }
+};
+
 struct pending {
-  std::int64_t id;
+  position at;
   std::string topic;
   std::string key;
   std::string envelope; // {"id","type","occurred_at","source","data"}
@@ -41,10 +48,10 @@ struct batch {
   std::vector<pending> events;
 };
 
-// Up to `limit` events with an id in (after, before), in id order, among
-// those of the shards whose leases `incarnation` holds.
-batch fetch(pqxx::connection_base& c, std::int64_t incarnation, int shards, std::int64_t after,
-            std::int64_t before, int limit);
+// Up to `limit` events after `after`, in order, among those of the shards
+// whose leases `incarnation` holds and of the transactions that ended before
+// any still running began (a later one may yet add events before them).
+batch fetch(pqxx::connection_base& c, std::int64_t incarnation, int shards, position after, int limit);
 
 // Removes delivered events.
 void remove(pqxx::connection_base& c, const std::vector<std::int64_t>& ids);

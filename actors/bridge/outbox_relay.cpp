@@ -1,6 +1,5 @@
 #include "actors/bridge/outbox_relay.hpp"
 
-#include <limits>
 #include <memory>
 #include <set>
 
@@ -16,6 +15,7 @@
 #include "runtime/metrics.hpp"
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<troupe::persistence::outbox::batch>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::persistence::outbox::position)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::bridge::kafka_producer::report)
 
 namespace troupe::bridge {
@@ -28,7 +28,6 @@ using backlog_atom = caf::atom_constant<caf::atom("backlog")>;
 using buried_atom = caf::atom_constant<caf::atom("buried")>;
 using batch_ptr = std::shared_ptr<persistence::outbox::batch>;
 
-constexpr auto no_limit = std::numeric_limits<std::int64_t>::max();
 
 struct relay_state {
   std::unique_ptr<kafka_producer> producer;
@@ -36,11 +35,10 @@ struct relay_state {
   std::set<std::int64_t> in_flight;     // handed to the producer, not yet removed from the outbox
   std::vector<std::int64_t> delivered;  // acknowledged, to remove
   std::vector<int> shards;              // held at the last fetch
-  std::int64_t cursor = 0;              // the highest id handed to the producer
+  persistence::outbox::position cursor; // the last event handed to the producer
   bool fetching = false;
   bool removing = false;
   bool again = false; // a wake-up came during a fetch, or while the producer was full
-  bool sweep = false; // a tick came during a fetch
   static inline const char* name = "outbox_relay";
 };
 
@@ -60,9 +58,9 @@ caf::behavior outbox_relay(caf::stateful_actor<relay_state>* self, relay_service
     s.config->postgres.dsn, "troupe_outbox", s.config->postgres.reconnect_interval,
     [tell] { tell(wake_atom::value); });
 
-  // Reads the next events after `after` (and below `before`), unless a read
-  // is under way or the producer holds as many as it may.
-  auto fetch = [=](std::int64_t after, std::int64_t before) {
+  // Reads the events after the cursor, unless a read is under way or the
+  // producer holds as many as it may.
+  auto fetch = [=] {
     auto& st = self->state;
     if (st.fetching || st.in_flight.size() >= cfg.relay_in_flight) {
       st.again = true;
@@ -70,29 +68,16 @@ caf::behavior outbox_relay(caf::stateful_actor<relay_state>* self, relay_service
     }
     st.fetching = true;
     s.pool->run<batch_ptr>(
-      [inc = s.incarnation, shards = s.config->cluster.shards, after, before,
+      [inc = s.incarnation, shards = s.config->cluster.shards, after = st.cursor,
        limit = cfg.relay_batch](pqxx::connection_base& c) -> caf::expected<batch_ptr> {
-        return std::make_shared<persistence::outbox::batch>(
-          persistence::outbox::fetch(c, inc, shards, after, before, limit));
+        return std::make_shared<persistence::outbox::batch>(persistence::outbox::fetch(c, inc, shards, after, limit));
       },
-      [tell, after, before](caf::expected<batch_ptr> b) {
+      [tell, after = st.cursor](caf::expected<batch_ptr> b) {
         if (b)
-          tell(fetched_atom::value, after, before, *b);
+          tell(fetched_atom::value, after, *b);
         else
-          tell(fetched_atom::value, after, b.error());
+          tell(fetched_atom::value, b.error());
       });
-  };
-  auto fetch_next = [=] { fetch(self->state.cursor, no_limit); };
-  // What the cursor passed by: rows committed after rows with higher ids.
-  // Everything below the lowest event in flight is new to the producer, and
-  // with nothing in flight, everything is.
-  auto sweep = [=] {
-    auto& st = self->state;
-    if (st.fetching) {
-      st.sweep = true;
-      return;
-    }
-    fetch(0, st.in_flight.empty() ? no_limit : *st.in_flight.begin());
   };
   auto remove = [=] {
     auto& st = self->state;
@@ -123,11 +108,15 @@ caf::behavior outbox_relay(caf::stateful_actor<relay_state>* self, relay_service
 
   self->send(self, caf::tick_atom::value);
   return {
-    [=](wake_atom) { fetch_next(); },
-    // The fallback poll: a sweep, which also reads what is new.
+    [=](wake_atom) { fetch(); },
+    // The fallback poll. With nothing in flight it reads from the start,
+    // for what the cursor passed: events whose move to dead_letters failed.
     [=](caf::tick_atom) {
       self->delayed_send(self, cfg.relay_poll_interval, caf::tick_atom::value);
-      sweep();
+      auto& st = self->state;
+      if (st.in_flight.empty() && !st.fetching)
+        st.cursor = {};
+      fetch();
       remove();
       s.pool->run<std::int64_t>(
         [](pqxx::connection_base& c) -> caf::expected<std::int64_t> { return persistence::outbox::backlog(c); },
@@ -137,7 +126,7 @@ caf::behavior outbox_relay(caf::stateful_actor<relay_state>* self, relay_service
         });
     },
     [=](backlog_atom, std::int64_t n) { m.outbox_backlog.Set(static_cast<double>(n)); },
-    [=](fetched_atom, std::int64_t after, std::int64_t before, const batch_ptr& b) {
+    [=](fetched_atom, const persistence::outbox::position& after, const batch_ptr& b) {
       auto& st = self->state;
       st.fetching = false;
       // Events of a shard just taken over may lie behind the cursor, and
@@ -145,30 +134,31 @@ caf::behavior outbox_relay(caf::stateful_actor<relay_state>* self, relay_service
       // beginning, skipping what is in flight.
       if (b->shards != st.shards) {
         st.shards = b->shards;
-        st.cursor = 0;
-        if (after != 0 || before != no_limit)
-          return fetch_next();
+        if (!(after == persistence::outbox::position{})) {
+          st.cursor = {};
+          return fetch();
+        }
       }
       auto prefix = cfg.topic_prefix + ".";
       std::string why;
       for (auto& e : b->events) {
-        if (st.in_flight.count(e.id))
+        if (st.in_flight.count(e.at.id)) {
+          st.cursor = e.at;
           continue;
-        auto outcome = st.producer->produce(prefix + e.topic, e.key, e.envelope, e.id, why);
+        }
+        auto outcome = st.producer->produce(prefix + e.topic, e.key, e.envelope, e.at.id, why);
         if (outcome == kafka_producer::outcome::full)
           break; // the rest comes with a later fetch
-        st.cursor = std::max(st.cursor, e.id);
+        st.cursor = e.at;
         if (outcome == kafka_producer::outcome::refused)
-          bury(e.id, why);
+          bury(e.at.id, why);
         else
-          st.in_flight.insert(e.id);
+          st.in_flight.insert(e.at.id);
       }
-      if (std::exchange(st.sweep, false))
-        sweep();
-      else if (static_cast<int>(b->events.size()) == cfg.relay_batch || std::exchange(st.again, false))
-        fetch_next();
+      if (static_cast<int>(b->events.size()) == cfg.relay_batch || std::exchange(st.again, false))
+        fetch();
     },
-    [=](fetched_atom, std::int64_t, const caf::error& e) {
+    [=](fetched_atom, const caf::error& e) {
       self->state.fetching = false;
       spdlog::debug("outbox: cannot read: {}", error_message(e));
     },
@@ -209,7 +199,7 @@ caf::behavior outbox_relay(caf::stateful_actor<relay_state>* self, relay_service
       m.events_published.Increment(static_cast<double>(ids.size()));
       remove();
       if (std::exchange(st.again, false))
-        fetch_next();
+        fetch();
     },
   };
 }

@@ -1,11 +1,14 @@
 -- The transactional outbox (DESIGN.md §8). A domain change and the events
 -- that describe it commit together; the relay publishes each event to Kafka
 -- and deletes its row once the broker has acknowledged it, so the table
--- holds only what is still to be sent. The id orders events, and with them
--- every key's events. `key_hash` decides which node relays the event: the
--- holder of shard key_hash % cluster.shards.
+-- holds only what is still to be sent. Events go out in the order of their
+-- transaction ids, then of their own ids: a relay takes only events of
+-- transactions older than every one still running, so no event can appear
+-- behind one already sent. `key_hash` decides which node relays the event:
+-- the holder of shard key_hash % cluster.shards.
 CREATE TABLE outbox (
   id          BIGSERIAL PRIMARY KEY,
+  xid         XID8 NOT NULL DEFAULT pg_current_xact_id(),
   event_id    UUID NOT NULL DEFAULT gen_random_uuid(),
   topic       TEXT NOT NULL,  -- after the configured prefix: 'checks', 'events.targets'
   key         TEXT NOT NULL,
@@ -15,6 +18,7 @@ CREATE TABLE outbox (
   occurred_at TIMESTAMPTZ NOT NULL DEFAULT now(),
   data        JSONB NOT NULL
 );
+CREATE INDEX outbox_order ON outbox (xid, id);
 
 -- Wakes the relays at the commit of any transaction that added events; the
 -- notifications of one transaction fold into one.
