@@ -72,7 +72,7 @@ batch fetch(pqxx::connection_base& c, std::int64_t incarnation, int shards, posi
     "SELECT xid::text::bigint, id, topic, key, event_id, type,"
     " to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), source, data"
     " FROM outbox WHERE (xid, id) > ($1::text::xid8, $2) AND xid < pg_snapshot_xmin(pg_current_snapshot())"
-    " AND key_hash % $3 = ANY($4::int[]) ORDER BY xid, id LIMIT $5",
+    " AND key_hash % $3 = ANY($4::int[]) ORDER BY outbox.xid, outbox.id LIMIT $5",
     std::to_string(after.xid), after.id, shards, int_array(out.shards), limit);
   out.events.reserve(rows.size());
   for (auto row : rows) {
