@@ -30,6 +30,9 @@ kafka_consumer::kafka_consumer(const decltype(node_config::kafka)& cfg, const st
     set(conf, "auto.offset.reset", "earliest");
     set(conf, "session.timeout.ms", std::to_string(cfg.session_timeout.count()));
     set(conf, "heartbeat.interval.ms", std::to_string(std::max<long long>(100, cfg.session_timeout.count() / 4)));
+    // Also how long a rebalance waits for every member to join again: a
+    // member that does not holds up the whole group that long.
+    set(conf, "max.poll.interval.ms", std::to_string(std::max<long long>(10'000, 2 * cfg.session_timeout.count())));
     // A subscription may come before the topic's first message.
     set(conf, "allow.auto.create.topics", "true");
     set(conf, "topic.metadata.refresh.interval.ms", "5000");

@@ -61,7 +61,7 @@ TEST_CASE("a consuming node killed mid-stream: the group rebalances and every me
   half(0);
   // Killed while the first half is being handled: some of it applied, the
   // rest in flight or still in Kafka.
-  REQUIRE(wait_until([&] { return count(pg.dsn(), "annotations") >= 20; }, 30s, sql_poll));
+  REQUIRE(wait_until([&] { return count(pg.dsn(), "annotations") >= 20; }, 60s, sql_poll));
   cluster.kill(1);
   half(per_half);
 
