@@ -5,46 +5,32 @@
 #include <librdkafka/rdkafka.h>
 #include <spdlog/spdlog.h>
 
+#include "actors/bridge/kafka_conf.hpp"
+
 namespace troupe::bridge {
 namespace {
 
 constexpr std::size_t batch_limit = 500;
-
-void set(rd_kafka_conf_t* conf, const char* name, const std::string& value) {
-  char err[512];
-  if (rd_kafka_conf_set(conf, name, value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK)
-    throw std::runtime_error(std::string("kafka config ") + name + ": " + err);
-}
 
 } // namespace
 
 kafka_consumer::kafka_consumer(const decltype(node_config::kafka)& cfg, const std::string& group,
                                const std::string& topic, const std::string& client_id, on_messages deliver)
   : deliver_(std::move(deliver)), max_in_flight_(cfg.consumer_in_flight) {
-  auto* conf = rd_kafka_conf_new();
-  try {
-    set(conf, "bootstrap.servers", cfg.brokers);
-    set(conf, "client.id", client_id);
-    set(conf, "group.id", group);
-    set(conf, "enable.auto.commit", "false");
-    set(conf, "auto.offset.reset", "earliest");
-    set(conf, "session.timeout.ms", std::to_string(cfg.session_timeout.count()));
-    set(conf, "heartbeat.interval.ms", std::to_string(std::max<long long>(100, cfg.session_timeout.count() / 4)));
-    // Also how long a rebalance waits for every member to join again: a
-    // member that does not holds up the whole group that long.
-    set(conf, "max.poll.interval.ms", std::to_string(std::max<long long>(10'000, 2 * cfg.session_timeout.count())));
-    // A subscription may come before the topic's first message.
-    set(conf, "allow.auto.create.topics", "true");
-    set(conf, "topic.metadata.refresh.interval.ms", "5000");
-    set(conf, "reconnect.backoff.max.ms", "1000");
-  } catch (...) {
-    rd_kafka_conf_destroy(conf);
-    throw;
-  }
-  rd_kafka_conf_set_log_cb(conf, [](const rd_kafka_t*, int level, const char* facility, const char* line) {
-    auto to = level <= 4 ? spdlog::level::warn : level <= 6 ? spdlog::level::info : spdlog::level::debug;
-    spdlog::log(to, "kafka {}: {}", facility, line);
-  });
+  auto timeout = cfg.session_timeout.count();
+  auto* conf = make_kafka_conf(
+    cfg.brokers, client_id,
+    {{"group.id", group},
+     {"enable.auto.commit", "false"},
+     {"auto.offset.reset", "earliest"},
+     {"session.timeout.ms", std::to_string(timeout)},
+     {"heartbeat.interval.ms", std::to_string(std::max<long long>(100, timeout / 4))},
+     // Also how long a rebalance waits for every member to join again: a
+     // member that does not holds up the whole group that long.
+     {"max.poll.interval.ms", std::to_string(std::max<long long>(10'000, 2 * timeout))},
+     // A subscription may come before the topic's first message.
+     {"allow.auto.create.topics", "true"},
+     {"topic.metadata.refresh.interval.ms", "5000"}});
   char err[512];
   rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
   if (!rk_) {

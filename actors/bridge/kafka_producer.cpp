@@ -6,39 +6,24 @@
 #include <librdkafka/rdkafka.h>
 #include <spdlog/spdlog.h>
 
+#include "actors/bridge/kafka_conf.hpp"
+
 namespace troupe::bridge {
-namespace {
-
-void set(rd_kafka_conf_t* conf, const char* name, const std::string& value) {
-  char err[512];
-  if (rd_kafka_conf_set(conf, name, value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK)
-    throw std::runtime_error(std::string("kafka config ") + name + ": " + err);
-}
-
-} // namespace
 
 kafka_producer::kafka_producer(const decltype(node_config::kafka)& cfg, const std::string& client_id,
                                on_report reports, on_health health)
   : reports_(std::move(reports)), health_(std::move(health)) {
-  auto* conf = rd_kafka_conf_new();
-  try {
-    set(conf, "bootstrap.servers", cfg.brokers);
-    set(conf, "client.id", client_id);
-    set(conf, "enable.idempotence", "true");
-    set(conf, "acks", "all");
-    // Never give up on a message: one that failed for good while the next
-    // one of its key got through would break the order per key.
-    set(conf, "message.timeout.ms", "0");
-    set(conf, "linger.ms", std::to_string(cfg.linger.count()));
-    set(conf, "queue.buffering.max.messages", std::to_string(cfg.relay_in_flight + cfg.relay_batch));
-    // Java's partitioner, so that other clients put a key where we do.
-    set(conf, "partitioner", "murmur2_random");
-    // Back within a second of a broker's return, not librdkafka's ten.
-    set(conf, "reconnect.backoff.max.ms", "1000");
-  } catch (...) {
-    rd_kafka_conf_destroy(conf);
-    throw;
-  }
+  auto* conf = make_kafka_conf(
+    cfg.brokers, client_id,
+    {{"enable.idempotence", "true"},
+     {"acks", "all"},
+     // Never give up on a message: one that failed for good while the next
+     // one of its key got through would break the order per key.
+     {"message.timeout.ms", "0"},
+     {"linger.ms", std::to_string(cfg.linger.count())},
+     {"queue.buffering.max.messages", std::to_string(cfg.relay_in_flight + cfg.relay_batch)},
+     // Java's partitioner, so that other clients put a key where we do.
+     {"partitioner", "murmur2_random"}});
   rd_kafka_conf_set_opaque(conf, this);
   rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto& r = static_cast<kafka_producer*>(opaque)->pending_;
@@ -50,11 +35,6 @@ kafka_producer::kafka_producer(const decltype(node_config::kafka)& cfg, const st
       if (r.error.empty())
         r.error = rd_kafka_err2str(m->err);
     }
-  });
-  rd_kafka_conf_set_log_cb(conf, [](const rd_kafka_t*, int level, const char* facility, const char* line) {
-    // syslog levels; librdkafka reports every refused reconnect as an error.
-    auto to = level <= 4 ? spdlog::level::warn : level <= 6 ? spdlog::level::info : spdlog::level::debug;
-    spdlog::log(to, "kafka {}: {}", facility, line);
   });
   rd_kafka_conf_set_error_cb(conf, [](rd_kafka_t* rk, int err, const char* reason, void* opaque) {
     auto& r = static_cast<kafka_producer*>(opaque)->pending_;
