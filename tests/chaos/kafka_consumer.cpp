@@ -36,7 +36,7 @@ TEST_CASE("a consuming node killed mid-stream: the group rebalances and every me
   kafka_dev kafka(1);
   pg_instance pg;
   cluster_options options;
-  options.extra_flags = {kafka.node_flag(), "--kafka.session_timeout=2s"};
+  options.extra_flags = {kafka.node_flag()};
   test_cluster cluster(pg.dsn(), options);
   for (int i = 0; i < cluster.size(); ++i) {
     REQUIRE(cluster.node(i).wait_ready_http());
