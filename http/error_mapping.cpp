@@ -33,6 +33,11 @@ response from_error(const caf::error& err) {
     {errc::timeout, 503, "timeout", "timed out, retry later"},
     {errc::internal, 500, "internal", "internal error"},
     {errc::restart_budget_exhausted, 503, "unavailable", "the service is restarting, retry later"},
+    {errc::unauthenticated, 401, "unauthenticated", nullptr},
+    {errc::forbidden, 403, "forbidden", nullptr},
+    {errc::insufficient_funds, 422, "insufficient_funds", nullptr},
+    {errc::request_in_progress, 409, "request_in_progress", nullptr},
+    {errc::idempotency_key_reused, 422, "idempotency_key_reused", nullptr},
   };
   if (err.category() == error_category) {
     for (auto& r : table)

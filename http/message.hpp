@@ -18,6 +18,11 @@ struct request {
   std::string request_id;
   std::vector<std::pair<std::string, std::string>> headers; // names lower-case
   std::vector<std::string> params;                          // path captures, in order
+  // Who is calling, set by http/auth once it has checked the credentials;
+  // empty for an anonymous request.
+  std::string user_id;
+  std::string client_id;
+  std::string role;
 
   std::string_view header(std::string_view lower_case_name) const;
   // The first value of a query parameter, percent-decoded.

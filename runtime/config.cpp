@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -160,6 +161,30 @@ struct table_builder {
                     },
                     [&field] { return print_duration(field); }});
   }
+  void flag(std::string name, std::string desc, bool& field) {
+    keys.push_back({std::move(name), std::move(desc),
+                    [&field](const std::string& v) {
+                      if (v != "true" && v != "false")
+                        bad("true or false", v);
+                      field = v == "true";
+                    },
+                    [&field] { return std::string(field ? "true" : "false"); }});
+  }
+  void ratio(std::string name, std::string desc, double& field, double lo, double hi) {
+    keys.push_back({std::move(name), std::move(desc),
+                    [&field, lo, hi](const std::string& v) {
+                      char* end = nullptr;
+                      auto x = std::strtod(v.c_str(), &end);
+                      if (v.empty() || *end != '\0' || !(x >= lo && x <= hi))
+                        bad("a number from " + std::to_string(lo) + " to " + std::to_string(hi), v);
+                      field = x;
+                    },
+                    [&field] {
+                      std::ostringstream out;
+                      out << field;
+                      return out.str();
+                    }});
+  }
   void size(std::string name, std::string desc, std::size_t& field) {
     keys.push_back({std::move(name), std::move(desc),
                     [&field](const std::string& v) { field = parse_size(v); },
@@ -240,6 +265,9 @@ std::vector<config_key> config_keys(node_config& c) {
              milliseconds{1});
   t.duration("http.request_timeout", "how long a handler waits for the actor behind it",
              c.http.request_timeout, milliseconds{1});
+  t.duration("http.idempotency_ttl", "how long the first answer to an Idempotency-Key is kept and replayed",
+             c.http.idempotency_ttl, milliseconds{1000});
+  t.flag("http.dev_routes", "serve the saga gateway's /dev/... inspection routes", c.http.dev_routes);
 
   t.text("postgres.dsn", "PostgreSQL connection string", c.postgres.dsn);
   t.integer("postgres.pool_size", "connections, one per database worker thread", c.postgres.pool_size, 1, 256);
@@ -292,6 +320,31 @@ std::vector<config_key> config_keys(node_config& c) {
              c.kafka.handler_timeout, milliseconds{1});
   t.duration("kafka.session_timeout", "a consumer silent this long leaves its group and its partitions move",
              c.kafka.session_timeout, milliseconds{100});
+
+  t.text("identity.jwt_secret", "HS256 key of bearer tokens (empty: a random one kept in the database)",
+         c.identity.jwt_secret, false);
+  t.duration("identity.session_ttl", "a session (cookie) ends this long after login", c.identity.session_ttl,
+             milliseconds{1000});
+  t.duration("identity.token_ttl", "a bearer token expires this long after login", c.identity.token_ttl,
+             milliseconds{1000});
+  t.integer("identity.hash_threads", "password hashes computed at once (each takes about 64 MiB)",
+            c.identity.hash_threads, 1, 64);
+
+  t.integer("billing.batch_limit", "ledger operations committed together, at most", c.billing.batch_limit, 1,
+            100'000);
+  t.integer("billing.batches_in_flight", "group commits running at once", c.billing.batches_in_flight, 1, 64);
+  t.duration("billing.passivate_after", "an account actor idle this long stops (its state stays in PostgreSQL)",
+             c.billing.passivate_after, milliseconds{10});
+
+  t.duration("saga.retry_initial", "first delay before a saga step that failed for want of infrastructure is retried",
+             c.saga.retry_initial, milliseconds{1});
+  t.ratio("saga.retry_multiplier", "each retry waits this many times longer than the one before",
+          c.saga.retry_multiplier, 1.0, 100.0);
+  t.duration("saga.retry_max", "longest delay between retries of a step", c.saga.retry_max, milliseconds{1});
+  t.duration("saga.step_timeout", "how long a saga step waits for its reply before it is retried",
+             c.saga.step_timeout, milliseconds{1});
+  t.duration("saga.sweep_interval", "how often a node looks for unfinished sagas of its shards to resume",
+             c.saga.sweep_interval, milliseconds{10});
   return std::move(t.keys);
 }
 

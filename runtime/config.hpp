@@ -51,6 +51,8 @@ struct node_config {
     std::size_t body_limit = 1024 * 1024;
     milliseconds idle_timeout{30'000};
     milliseconds request_timeout{5'000};
+    milliseconds idempotency_ttl{24 * 3600 * 1000LL};
+    bool dev_routes = false; // the saga gateway's /dev/... inspection routes
   } http;
   struct {
     std::string dsn = "postgresql://postgres@127.0.0.1:5432/troupe";
@@ -85,6 +87,24 @@ struct node_config {
     milliseconds handler_timeout{10'000};
     milliseconds session_timeout{6'000};
   } kafka;
+  struct {
+    std::string jwt_secret; // empty: one random secret kept in the database, shared by every node
+    milliseconds session_ttl{7 * 24 * 3600 * 1000LL};
+    milliseconds token_ttl{3600 * 1000LL};
+    int hash_threads = 1; // password hashes at once (each takes ~64 MiB)
+  } identity;
+  struct {
+    std::size_t batch_limit = 1'000; // operations per group commit
+    int batches_in_flight = 2;
+    milliseconds passivate_after{60'000};
+  } billing;
+  struct {
+    milliseconds retry_initial{1'000};
+    double retry_multiplier = 2.0;
+    milliseconds retry_max{60'000};
+    milliseconds step_timeout{5'000};
+    milliseconds sweep_interval{5'000};
+  } saga;
 };
 
 struct config_error : std::runtime_error {

@@ -28,6 +28,11 @@ std::string to_string(errc code) {
     case errc::timeout: return "timeout";
     case errc::internal: return "internal";
     case errc::restart_budget_exhausted: return "restart_budget_exhausted";
+    case errc::unauthenticated: return "unauthenticated";
+    case errc::forbidden: return "forbidden";
+    case errc::insufficient_funds: return "insufficient_funds";
+    case errc::request_in_progress: return "request_in_progress";
+    case errc::idempotency_key_reused: return "idempotency_key_reused";
   }
   return "unknown";
 }

@@ -19,6 +19,11 @@ enum class errc : std::uint8_t {
   timeout,     // retryable
   internal,
   restart_budget_exhausted,
+  unauthenticated,          // no credentials, or wrong ones: the message never says which part
+  forbidden,                // authenticated, but not allowed (another role, another user's data)
+  insufficient_funds,       // a withdraw larger than the balance: refused, nothing changed
+  request_in_progress,      // an idempotency key whose first request is still running
+  idempotency_key_reused,   // an idempotency key sent again with a different request
 };
 
 constexpr caf::atom_value error_category = caf::atom("troupe");

@@ -126,7 +126,7 @@ int run_node(node_config cfg) {
   // After the agent, which it asks for the members first.
   supervise("shard_keeper", [&](caf::actor_system& sys) {
     return topology::spawn_shard_keeper(sys, {&cfg, &pool, &m, static_cast<std::int64_t>(incarnation),
-                                              cfg.cluster.port != 0, checker::target_manager_name});
+                                              cfg.cluster.port != 0, {checker::target_manager_name}});
   });
 
   http::router routes(m);

@@ -21,6 +21,10 @@ std::uint64_t fnv1a(const std::string& s) {
 
 } // namespace
 
+std::uint64_t key_of(const std::string& id) {
+  return fnv1a(id);
+}
+
 int shard_of(std::uint64_t key, int shards) {
   return static_cast<int>(mix(key) % static_cast<std::uint64_t>(shards));
 }

@@ -23,7 +23,7 @@ struct keeper_state {
   std::vector<lease_row> rows;
   shard_epochs owned;    // as the last tick read them
   shard_epochs assigned; // what every host has acknowledged running
-  caf::actor_addr assigned_to; // the host those acknowledgements came from
+  std::vector<caf::actor_addr> assigned_to; // the hosts those acknowledgements came from
   bool assigning = false;
   bool ticking = false;
   bool tick_again = false;
@@ -45,7 +45,12 @@ caf::behavior shard_keeper(caf::stateful_actor<keeper_state>* self, keeper_servi
       names.push_back(m.name);
     return names;
   };
-  auto host = [=] { return caf::actor_cast<caf::actor>(self->system().registry().get(s.host)); };
+  auto hosts = [=] {
+    std::vector<caf::actor> out;
+    for (auto name : s.hosts)
+      out.push_back(caf::actor_cast<caf::actor>(self->system().registry().get(name)));
+    return out;
+  };
   // The shards whose entities should run here: held, and still ours.
   auto wanted = [=] {
     shard_epochs out;
@@ -115,31 +120,44 @@ caf::behavior shard_keeper(caf::stateful_actor<keeper_state>* self, keeper_servi
 
   auto assign = [=] {
     auto& st = self->state;
-    auto h = host();
+    auto hs = hosts();
     auto target = wanted();
-    if (st.assigning || (target == st.assigned && h.address() == st.assigned_to))
+    std::vector<caf::actor_addr> addresses;
+    for (auto& h : hs)
+      addresses.push_back(h.address());
+    if (st.assigning || (target == st.assigned && addresses == st.assigned_to))
       return;
-    if (!h) {
-      st.assigned.clear(); // nothing runs without a host
-      st.assigned_to = caf::actor_addr{};
+    if (std::any_of(hs.begin(), hs.end(), [](auto& h) { return !h; })) {
+      st.assigned.clear(); // nothing runs without its host
+      st.assigned_to.clear();
       return;
     }
+    // `assigned` changes only once every host has answered: until then a
+    // shard that some host may still run is not released.
     st.assigning = true;
-    self->request(h, s.config->http.request_timeout, assign_atom::value, target)
-      .then(
-        [=] { // an empty reply: done
-          auto& st = self->state;
-          st.assigning = false;
-          st.assigned = target;
-          st.assigned_to = h.address();
-          // Shards handed off are released now rather than a tick later.
-          if (st.owned.size() > target.size())
-            tick();
-        },
-        [=](caf::error& err) {
-          self->state.assigning = false;
-          spdlog::warn("shard keeper: host did not take the assignment: {}", caf::to_string(err));
-        });
+    auto waiting = std::make_shared<std::size_t>(hs.size());
+    auto failed = std::make_shared<bool>(false);
+    auto answered = [=] {
+      if (--*waiting > 0)
+        return;
+      auto& st = self->state;
+      st.assigning = false;
+      if (*failed)
+        return;
+      st.assigned = target;
+      st.assigned_to = addresses;
+      // Shards handed off are released now rather than a tick later.
+      if (st.owned.size() > target.size())
+        tick();
+    };
+    for (auto& h : hs)
+      self->request(h, s.config->http.request_timeout, assign_atom::value, target)
+        .then([=] { answered(); }, // an empty reply: done
+              [=](caf::error& err) {
+                *failed = true;
+                spdlog::warn("shard keeper: a host did not take the assignment: {}", caf::to_string(err));
+                answered();
+              });
   };
   auto tell_region = [=] {
     placement p;

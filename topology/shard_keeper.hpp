@@ -26,10 +26,10 @@ struct keeper_services {
   troupe::metrics* metrics;
   std::int64_t incarnation;
   bool clustered; // false: the node is alone and settled from the start
-  // Registry name of the actor that runs the entities of the shards (the
-  // checkers' target manager): it gets (assign_atom, shard_epochs) and
-  // answers once it runs exactly those.
-  caf::atom_value host;
+  // Registry names of the actors that run the entities of the shards (the
+  // checkers' target manager, the account and saga hosts): each gets
+  // (assign_atom, shard_epochs) and answers once it runs exactly those.
+  std::vector<caf::atom_value> hosts;
 };
 
 // The node's side of the shard leases. Every cluster.lease_renew_interval,
