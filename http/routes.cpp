@@ -9,6 +9,7 @@
 #include "actors/checker/messages.hpp"
 #include "actors/checker/services.hpp"
 #include "http/actor_call.hpp"
+#include "http/billing_routes.hpp"
 #include "http/error_mapping.hpp"
 #include "http/json_body.hpp"
 #include "http/rfc3339.hpp"
@@ -335,6 +336,8 @@ void add_routes(router& r, edge_services s) {
         return out;
       });
   });
+
+  add_billing_routes(r, s);
 }
 
 } // namespace troupe::http

@@ -133,23 +133,6 @@ bool delete_target(pqxx::connection_base& c, std::int64_t id, bool publish) {
 
 namespace {
 
-// The leases among `results`' that `incarnation` holds, locked FOR SHARE
-// until the commit: a takeover (which updates them) then waits for this
-// write, or this write sees it.
-std::set<std::pair<int, std::int64_t>> held_leases(pqxx::work& tx,
-                                                   const std::vector<const checker::check_result*>& results,
-                                                   std::int64_t incarnation) {
-  std::string shards = "{";
-  for (auto* r : results)
-    shards += (shards.size() > 1 ? "," : "") + std::to_string(r->shard);
-  std::set<std::pair<int, std::int64_t>> held;
-  for (auto row : tx.exec_params("SELECT shard, epoch FROM shard_leases WHERE shard = ANY($1::int[])"
-                                 " AND owner_incarnation = $2 ORDER BY shard FOR SHARE",
-                                 shards + "}", incarnation))
-    held.emplace(row[0].as<int>(), row[1].as<std::int64_t>());
-  return held;
-}
-
 // check.completed (docs/events.md), one per check, to PREFIX.checks.
 void add_check_events(pqxx::work& tx, const std::vector<const checker::check_result*>& results) {
   using namespace copy_text;
@@ -302,8 +285,14 @@ written write_results(pqxx::connection_base& c, const std::vector<checker::check
   while (!results.empty()) {
     pqxx::work tx(c);
     auto samples = copy_results(tx, results, owner, publish);
-    auto held = held_leases(tx, results, incarnation);
-    auto still_held = [&](auto* r) { return held.count({r->shard, r->epoch}) > 0; };
+    std::vector<int> shards;
+    for (auto* r : results)
+      shards.push_back(r->shard);
+    auto held = lease_store::held(tx, shards, incarnation);
+    auto still_held = [&](auto* r) {
+      auto h = held.find(r->shard);
+      return h != held.end() && h->second == r->epoch;
+    };
     if (std::all_of(results.begin(), results.end(), still_held)) {
       tx.commit();
       return {results.size(), samples};

@@ -2,19 +2,9 @@
 
 #include <pqxx/pqxx>
 
+#include "persistence/sql_array.hpp"
+
 namespace troupe::persistence::lease_store {
-namespace {
-
-// A PostgreSQL array literal, for `$n::int[]` parameters.
-template <class T>
-std::string array(const std::vector<T>& xs) {
-  std::string out = "{";
-  for (auto& x : xs)
-    out += (out.size() > 1 ? "," : "") + std::to_string(x);
-  return out + "}";
-}
-
-} // namespace
 
 void ensure_shards(pqxx::connection_base& c, int shards) {
   pqxx::work tx(c);
@@ -30,11 +20,11 @@ std::vector<lease_row> tick(pqxx::connection_base& c, const lease_tick& t) {
   touched.insert(touched.end(), t.acquire.begin(), t.acquire.end());
   tx.exec_params("SELECT 1 FROM shard_leases WHERE shard = ANY($1::int[]) OR owner_incarnation = $2"
                  " ORDER BY shard FOR UPDATE",
-                 array(touched), t.incarnation);
+                 int_array(touched), t.incarnation);
   if (!t.release.empty())
     tx.exec_params("UPDATE shard_leases SET owner = NULL, owner_incarnation = NULL, expires_at = '-infinity'"
                    " WHERE shard = ANY($1::int[]) AND owner_incarnation = $2",
-                   array(t.release), t.incarnation);
+                   int_array(t.release), t.incarnation);
   tx.exec_params("UPDATE shard_leases SET expires_at = now() + $2 * interval '1 millisecond'"
                  " WHERE owner_incarnation = $1",
                  t.incarnation, static_cast<std::int64_t>(t.lease_time.count()));
@@ -43,8 +33,8 @@ std::vector<lease_row> tick(pqxx::connection_base& c, const lease_tick& t) {
                    " expires_at = now() + $4 * interval '1 millisecond'"
                    " WHERE shard = ANY($1::int[]) AND owner_incarnation IS DISTINCT FROM $3"
                    " AND (owner_incarnation IS NULL OR expires_at < now() OR owner_incarnation = ANY($5::bigint[]))",
-                   array(t.acquire), t.name, t.incarnation, static_cast<std::int64_t>(t.lease_time.count()),
-                   array(t.dead));
+                   int_array(t.acquire), t.name, t.incarnation, static_cast<std::int64_t>(t.lease_time.count()),
+                   int_array(t.dead));
   std::vector<lease_row> out;
   for (auto row : tx.exec("SELECT shard, coalesce(owner, ''), coalesce(owner_incarnation, 0), epoch,"
                           " expires_at > now() FROM shard_leases ORDER BY shard"))
@@ -59,6 +49,15 @@ bool holds(pqxx::transaction_base& tx, int shard, std::int64_t incarnation) {
                          " AND expires_at > now() FOR SHARE",
                          shard, incarnation)
             .empty();
+}
+
+std::map<int, std::int64_t> held(pqxx::transaction_base& tx, std::vector<int> shards, std::int64_t incarnation) {
+  std::map<int, std::int64_t> out;
+  for (auto row : tx.exec_params("SELECT shard, epoch FROM shard_leases WHERE shard = ANY($1::int[])"
+                                 " AND owner_incarnation = $2 ORDER BY shard FOR SHARE",
+                                 int_array(shards), incarnation))
+    out.emplace(row[0].as<int>(), row[1].as<std::int64_t>());
+  return out;
 }
 
 void release_all(pqxx::connection_base& c, std::int64_t incarnation) {

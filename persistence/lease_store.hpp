@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,11 @@ std::vector<lease_row> tick(pqxx::connection_base& c, const lease_tick& t);
 // holds the lease, which then stays locked FOR SHARE until `tx` ends, so a
 // takeover waits for the write or the write sees the takeover.
 bool holds(pqxx::transaction_base& tx, int shard, std::int64_t incarnation);
+
+// The same fence for a batch: the epochs of those of `shards` that
+// `incarnation` holds, their rows locked FOR SHARE (in shard order, as a
+// tick locks them) until `tx` ends.
+std::map<int, std::int64_t> held(pqxx::transaction_base& tx, std::vector<int> shards, std::int64_t incarnation);
 
 // Gives up every lease of this incarnation (a clean shutdown), so that the
 // survivors need not wait for them to expire.

@@ -13,6 +13,8 @@
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
+#include "actors/billing/account_actor.hpp"
+#include "actors/billing/ledger_writer.hpp"
 #include "actors/bridge/dev_cluster.hpp"
 #include "actors/bridge/outbox_relay.hpp"
 #include "actors/bridge/subscription_consumer.hpp"
@@ -33,6 +35,7 @@
 #include "runtime/errors.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/metrics.hpp"
+#include "runtime/services.hpp"
 #include "runtime/supervisor.hpp"
 #include "topology/node_agent.hpp"
 #include "topology/shard_keeper.hpp"
@@ -96,6 +99,9 @@ int run_node(node_config cfg) {
   supervise("target_manager", checker_actor(checker::spawn_target_manager));
   supervise("retention", checker_actor(checker::spawn_retention));
   supervise("annotator", checker_actor(checker::spawn_annotator));
+  troupe::services domain{&cfg, &pool, &m, static_cast<std::int64_t>(incarnation)};
+  supervise("ledger_writer", [domain](caf::actor_system& sys) { return billing::spawn_ledger_writer(sys, domain); });
+  supervise("accounts", [domain](caf::actor_system& sys) { return billing::spawn_account_host(sys, domain); });
   if (cfg.kafka.brokers.empty()) {
     spdlog::warn("kafka.brokers is empty: events wait in the outbox until Kafka is configured");
   } else {
@@ -126,7 +132,7 @@ int run_node(node_config cfg) {
   // After the agent, which it asks for the members first.
   supervise("shard_keeper", [&](caf::actor_system& sys) {
     return topology::spawn_shard_keeper(sys, {&cfg, &pool, &m, static_cast<std::int64_t>(incarnation),
-                                              cfg.cluster.port != 0, {checker::target_manager_name}});
+                                              cfg.cluster.port != 0, {checker::target_manager_name, billing::accounts_name}});
   });
 
   http::router routes(m);

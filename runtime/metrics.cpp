@@ -7,6 +7,8 @@ namespace {
 
 using namespace prometheus;
 
+const Histogram::BucketBoundaries batch_buckets{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
+
 const Histogram::BucketBoundaries latency_buckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                   0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 
@@ -40,7 +42,10 @@ metrics::metrics()
     outbox_backlog(BuildGauge().Name("troupe_outbox_backlog").Help("events in the outbox not yet acknowledged by Kafka (all nodes' shards)").Register(*registry).Add({})),
     events_published(BuildCounter().Name("troupe_outbox_events_published_total").Help("events acknowledged by Kafka and removed from the outbox by this node").Register(*registry).Add({})),
     outbox_dead_letters(BuildCounter().Name("troupe_outbox_dead_letters_total").Help("events Kafka refused for good, moved to dead_letters").Register(*registry).Add({})),
-    events_consumed(BuildCounter().Name("troupe_events_consumed_total").Help("consumed Kafka messages by subscription and outcome: applied, duplicate (seen before, nothing changed), dead_letter, retried").Register(*registry)) {}
+    events_consumed(BuildCounter().Name("troupe_events_consumed_total").Help("consumed Kafka messages by subscription and outcome: applied, duplicate (seen before, nothing changed), dead_letter, retried").Register(*registry)),
+    ledger_operations(BuildCounter().Name("troupe_ledger_operations_total").Help("account operations answered, by kind and outcome: applied, refused (insufficient funds), replayed (a repeated operation id)").Register(*registry)),
+    ledger_batch_size(BuildHistogram().Name("troupe_ledger_batch_size").Help("ledger operations committed per transaction (group commit)").Register(*registry).Add({}, batch_buckets)),
+    accounts_active(BuildGauge().Name("troupe_accounts_active").Help("account actors alive on this node").Register(*registry).Add({})) {}
 
 std::string metrics::serialize() const {
   return TextSerializer().Serialize(registry->Collect());

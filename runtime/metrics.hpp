@@ -51,6 +51,10 @@ struct metrics {
   prometheus::Counter& events_published; // acknowledged by Kafka and removed from the outbox
   prometheus::Counter& outbox_dead_letters; // refused by Kafka for good
   prometheus::Family<prometheus::Counter>& events_consumed; // subscription, outcome
+
+  prometheus::Family<prometheus::Counter>& ledger_operations; // kind, outcome (applied, refused, replayed)
+  prometheus::Histogram& ledger_batch_size;                  // operations per group commit
+  prometheus::Gauge& accounts_active;                        // account actors alive on this node
 };
 
 } // namespace troupe

@@ -21,6 +21,7 @@ using assign_atom = caf::atom_constant<caf::atom("assign")>;
 using route_atom = caf::atom_constant<caf::atom("route")>;
 using forward_atom = caf::atom_constant<caf::atom("forward")>;
 using placement_atom = caf::atom_constant<caf::atom("placement")>;
+using entity_atom = caf::atom_constant<caf::atom("entity")>;
 
 // A node as its peers know it. `incarnation` is random per process, so a
 // restarted node on the same address is told apart from the one it replaced.

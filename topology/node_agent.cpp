@@ -9,6 +9,7 @@
 #include <caf/io/middleman_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/billing/messages.hpp"
 #include "actors/checker/messages.hpp"
 #include "runtime/errors.hpp"
 #include "topology/shard_keeper.hpp"
@@ -262,6 +263,8 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<member>("troupe.member");
   cfg.add_message_type<std::vector<member>>("std::vector<troupe.member>");
   cfg.add_message_type<checker::target>("troupe.target");
+  cfg.add_message_type<billing::account>("troupe.account");
+  cfg.add_message_type<billing::operation>("troupe.operation");
 }
 
 caf::actor spawn_node_agent(caf::actor_system& system, const node_config& cfg, member self, bool publish_self) {

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <cstdint>
+
+#include "runtime/config.hpp"
+
+namespace troupe {
+
+struct metrics;
+namespace persistence {
+class pg_pool;
+}
+
+// What a domain's actors share on a node; all of it outlives them.
+struct services {
+  const node_config* config;
+  persistence::pg_pool* pool;
+  troupe::metrics* metrics;
+  std::int64_t incarnation; // this process in the shard leases
+};
+
+} // namespace troupe
