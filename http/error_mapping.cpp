@@ -38,6 +38,7 @@ response from_error(const caf::error& err) {
     {errc::insufficient_funds, 422, "insufficient_funds", nullptr},
     {errc::request_in_progress, 409, "request_in_progress", nullptr},
     {errc::idempotency_key_reused, 422, "idempotency_key_reused", nullptr},
+    {errc::lease_lost, 503, "unavailable", "the entity is moving to another node, retry"},
   };
   if (err.category() == error_category) {
     for (auto& r : table)

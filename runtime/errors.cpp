@@ -33,6 +33,7 @@ std::string to_string(errc code) {
     case errc::insufficient_funds: return "insufficient_funds";
     case errc::request_in_progress: return "request_in_progress";
     case errc::idempotency_key_reused: return "idempotency_key_reused";
+    case errc::lease_lost: return "lease_lost";
   }
   return "unknown";
 }

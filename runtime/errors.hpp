@@ -24,6 +24,7 @@ enum class errc : std::uint8_t {
   insufficient_funds,       // a withdraw larger than the balance: refused, nothing changed
   request_in_progress,      // an idempotency key whose first request is still running
   idempotency_key_reused,   // an idempotency key sent again with a different request
+  lease_lost,               // this node no longer holds the entity's shard: nothing written, retry
 };
 
 constexpr caf::atom_value error_category = caf::atom("troupe");

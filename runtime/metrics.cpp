@@ -45,7 +45,9 @@ metrics::metrics()
     events_consumed(BuildCounter().Name("troupe_events_consumed_total").Help("consumed Kafka messages by subscription and outcome: applied, duplicate (seen before, nothing changed), dead_letter, retried").Register(*registry)),
     ledger_operations(BuildCounter().Name("troupe_ledger_operations_total").Help("account operations answered, by kind and outcome: applied, refused (insufficient funds), replayed (a repeated operation id)").Register(*registry)),
     ledger_batch_size(BuildHistogram().Name("troupe_ledger_batch_size").Help("ledger operations committed per transaction (group commit)").Register(*registry).Add({}, batch_buckets)),
-    accounts_active(BuildGauge().Name("troupe_accounts_active").Help("account actors alive on this node").Register(*registry).Add({})) {}
+    accounts_active(BuildGauge().Name("troupe_accounts_active").Help("account actors alive on this node").Register(*registry).Add({})),
+    sagas_finished(BuildCounter().Name("troupe_sagas_finished_total").Help("sagas that reached a final state on this node, by type and state (completed, compensated)").Register(*registry)),
+    saga_step_retries(BuildCounter().Name("troupe_saga_step_retries_total").Help("saga steps tried again after an infrastructure failure (or, after the pivot, any failure), by type and step").Register(*registry)) {}
 
 std::string metrics::serialize() const {
   return TextSerializer().Serialize(registry->Collect());

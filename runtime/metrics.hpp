@@ -55,6 +55,9 @@ struct metrics {
   prometheus::Family<prometheus::Counter>& ledger_operations; // kind, outcome (applied, refused, replayed)
   prometheus::Histogram& ledger_batch_size;                  // operations per group commit
   prometheus::Gauge& accounts_active;                        // account actors alive on this node
+
+  prometheus::Family<prometheus::Counter>& sagas_finished;    // type, state (completed, compensated)
+  prometheus::Family<prometheus::Counter>& saga_step_retries; // type, step
 };
 
 } // namespace troupe

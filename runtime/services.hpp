@@ -9,7 +9,8 @@ namespace troupe {
 struct metrics;
 namespace persistence {
 class pg_pool;
-}
+class group_commit;
+} // namespace persistence
 
 // What a domain's actors share on a node; all of it outlives them.
 struct services {
@@ -17,6 +18,7 @@ struct services {
   persistence::pg_pool* pool;
   troupe::metrics* metrics;
   std::int64_t incarnation; // this process in the shard leases
+  persistence::group_commit* writes; // small writes share transactions
 };
 
 } // namespace troupe

@@ -69,6 +69,8 @@ caf::behavior entity_host(caf::stateful_actor<host_state>* self, entity_host_spe
   };
   auto passivate_tick = std::max(spec.passivate_after / 2, milliseconds{10});
   self->delayed_send(self, passivate_tick, caf::tick_atom::value);
+  if (spec.resume && spec.resume_interval.count() > 0)
+    self->delayed_send(self, spec.resume_interval, resume_atom::value);
   return {
     [=](entity_atom, const std::string& id, caf::message& inner) -> caf::result<caf::message> {
       auto& st = self->state;
@@ -103,11 +105,16 @@ caf::behavior entity_host(caf::stateful_actor<host_state>* self, entity_host_spe
       for (auto& [addr, r] : st.alive)
         if (!kept(r.shard))
           st.awaited.insert(addr);
-      if (!gained.empty() && spec.on_gained)
-        spec.on_gained(caf::actor_cast<caf::actor>(self), gained);
+      if (!gained.empty() && spec.resume)
+        spec.resume(caf::actor_cast<caf::actor>(self), gained);
       st.assigned = self->make_response_promise();
       answer_if_done();
       return caf::delegated<caf::unit_t>{};
+    },
+    [=](resume_atom) {
+      self->delayed_send(self, spec.resume_interval, resume_atom::value);
+      if (!self->state.owned.empty())
+        spec.resume(caf::actor_cast<caf::actor>(self), self->state.owned);
     },
     [=](caf::tick_atom) {
       self->delayed_send(self, passivate_tick, caf::tick_atom::value);

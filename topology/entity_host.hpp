@@ -23,10 +23,12 @@ struct entity_host_spec {
   // An entity answers (stop_atom) by finishing what it has started and
   // quitting; it quits by itself when it has nothing left to do.
   std::function<caf::actor(caf::actor_system&, const std::string& id, int shard, std::int64_t epoch)> spawn;
-  // Told the shards just taken here, for entities that must run without
-  // being asked (unfinished sagas): it starts them by sending the host
+  // Told the shards just taken here, and every `resume_interval` (0:
+  // never) all it holds, for entities that must run without being asked
+  // (unfinished sagas): it starts them by sending the host
   // entity_message(id, ...). May be empty.
-  std::function<void(caf::actor host, const shard_epochs& gained)> on_gained;
+  std::function<void(caf::actor host, const shard_epochs& shards)> resume;
+  milliseconds resume_interval{0};
 };
 
 // The actor, one per node and kind, that runs the entities of the shards

@@ -116,7 +116,7 @@ caf::behavior account_actor(caf::stateful_actor<account_state>* self, std::strin
               break;
             }
             case store::verdict::fenced:
-              r.reply.deliver(make_error(errc::unavailable, "account " + id + " is moving to another node"));
+              r.reply.deliver(make_error(errc::lease_lost, "account " + id + " is moving to another node"));
               st.stopping = true;
               break;
             case store::verdict::stale:

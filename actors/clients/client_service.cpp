@@ -1,0 +1,47 @@
+#include "actors/clients/client_service.hpp"
+
+#include <caf/all.hpp>
+
+#include "persistence/client_store.hpp"
+#include "persistence/pg_pool.hpp"
+
+namespace troupe::clients {
+namespace {
+
+namespace store = persistence::client_store;
+using batch = persistence::group_commit::batch;
+
+caf::behavior client_service(caf::event_based_actor* self, services s) {
+  self->system().registry().put(clients_name, caf::actor_cast<caf::strong_actor_ptr>(self));
+  self->attach_functor([sys = &self->system()] { sys->registry().erase(clients_name); });
+  auto set_status = [=](const std::string& id, const char* status, const std::string& user_id) {
+    return s.writes->reply(self->make_response_promise<client>(),
+                           [=](batch& b) { return store::set_status(b, id, status, user_id); });
+  };
+  return {
+    [=](caf::add_atom, const client& c) -> caf::result<client> {
+      return s.writes->reply(self->make_response_promise<client>(),
+                             [c](batch& b) -> caf::expected<client> { return store::add(b, c); });
+    },
+    [=](approve_atom, const std::string& id, const std::string& user_id) -> caf::result<client> {
+      return set_status(id, "approved", user_id);
+    },
+    [=](reject_atom, const std::string& id) -> caf::result<client> { return set_status(id, "rejected", ""); },
+    [=](caf::get_atom, const std::string& id) -> caf::result<client> {
+      auto promise = self->make_response_promise<client>();
+      s.pool->run<client>([id](pqxx::connection_base& c) { return store::get(c, id); },
+                          [promise](caf::expected<client> r) mutable {
+                            r ? promise.deliver(*r) : promise.deliver(r.error());
+                          });
+      return promise;
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_client_service(caf::actor_system& system, services s) {
+  return system.spawn(client_service, s);
+}
+
+} // namespace troupe::clients

@@ -1,0 +1,87 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+#include <caf/typed_response_promise.hpp>
+
+namespace pqxx {
+class connection_base;
+class transaction_base;
+} // namespace pqxx
+
+namespace troupe::persistence {
+
+class pg_pool;
+
+// Small writes from many actors share one transaction (one fsync): jobs
+// submitted while `in_flight` batches run wait and go together in the
+// next, up to `limit` per batch. Each job's `done` runs after the commit.
+// If a batch cannot commit, each of its jobs runs again alone, so that one
+// bad job fails only itself: jobs must be safe to run again.
+class group_commit {
+public:
+  // The transaction a batch's jobs share, and the fence of their writes.
+  class batch {
+  public:
+    batch(pqxx::transaction_base& tx, std::int64_t incarnation) : tx(tx), incarnation_(incarnation) {}
+    pqxx::transaction_base& tx;
+    // True while this node holds `shard` at `epoch` (lease_store::held;
+    // asked once per shard and batch, the row locked until the commit).
+    bool holds(int shard, std::int64_t epoch);
+
+  private:
+    std::int64_t incarnation_;
+    std::map<int, std::int64_t> held_; // -1: asked, not held
+  };
+  // Returns an error, having written nothing, to refuse; throws to fail the batch.
+  using job = std::function<caf::error(batch&)>;
+  using done_fn = std::function<void(caf::error)>; // no error: committed
+
+  group_commit(pg_pool& pool, std::int64_t incarnation, int in_flight, std::size_t limit);
+
+  void submit(job work, done_fn done);
+
+  // `f(batch&) -> caf::expected<T>`; `done` gets its result once committed.
+  template <class T, class F>
+  void run(F f, std::function<void(caf::expected<T>)> done) {
+    auto out = std::make_shared<caf::expected<T>>(caf::error{});
+    submit(
+      [f = std::move(f), out](batch& b) -> caf::error {
+        *out = f(b);
+        return *out ? caf::error{} : out->error();
+      },
+      [out, done = std::move(done)](caf::error e) { done(e ? caf::expected<T>(std::move(e)) : std::move(*out)); });
+  }
+
+  // The same, answering an actor's request with the result once committed.
+  template <class T, class F>
+  caf::typed_response_promise<T> reply(caf::typed_response_promise<T> promise, F f) {
+    run<T>(std::move(f), [promise](caf::expected<T> r) mutable { r ? promise.deliver(*r) : promise.deliver(r.error()); });
+    return promise;
+  }
+
+private:
+  struct queued {
+    job work;
+    done_fn done;
+  };
+  void start_batches(std::unique_lock<std::mutex>& lock);
+  std::vector<caf::error> run(pqxx::connection_base& c, const std::vector<queued>& jobs);
+
+  pg_pool& pool_;
+  std::int64_t incarnation_;
+  int max_in_flight_;
+  std::size_t limit_;
+  std::mutex mutex_;
+  std::deque<queued> queue_;
+  int in_flight_ = 0;
+};
+
+} // namespace troupe::persistence

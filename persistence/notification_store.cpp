@@ -1,0 +1,25 @@
+#include "persistence/notification_store.hpp"
+
+#include <pqxx/pqxx>
+
+namespace troupe::persistence::notification_store {
+
+std::int64_t add(group_commit::batch& b, const notifications::notification& n) {
+  b.tx.exec_params("INSERT INTO notifications (key, user_id, type, data) VALUES ($1, nullif($2, ''), $3, $4::jsonb)"
+                   " ON CONFLICT (key) DO NOTHING",
+                   n.key, n.user_id, n.type, n.data);
+  return b.tx.exec_params1("SELECT id FROM notifications WHERE key = $1", n.key)[0].as<std::int64_t>();
+}
+
+std::optional<notifications::notification> last(pqxx::connection_base& c) {
+  pqxx::read_transaction tx(c);
+  auto r = tx.exec("SELECT id, key, coalesce(user_id, ''), type, data::text,"
+                   " (extract(epoch FROM created_at) * 1000)::bigint FROM notifications ORDER BY id DESC LIMIT 1");
+  if (r.empty())
+    return std::nullopt;
+  return notifications::notification{r[0][0].as<std::int64_t>(), r[0][1].as<std::string>(),
+                                     r[0][2].as<std::string>(),  r[0][3].as<std::string>(),
+                                     r[0][4].as<std::string>(),  r[0][5].as<std::int64_t>()};
+}
+
+} // namespace troupe::persistence::notification_store

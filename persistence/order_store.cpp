@@ -1,0 +1,34 @@
+#include "persistence/order_store.hpp"
+
+#include <pqxx/pqxx>
+
+#include "runtime/errors.hpp"
+
+namespace troupe::persistence::order_store {
+namespace {
+
+const char* columns = "id, client_id, user_id, sum, status, (extract(epoch FROM created_at) * 1000)::bigint";
+
+orders::order to_order(const pqxx::row& r) {
+  return {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
+          r[3].as<std::int64_t>(), r[4].as<std::string>(), r[5].as<std::int64_t>()};
+}
+
+} // namespace
+
+orders::order add(group_commit::batch& b, const orders::order& o) {
+  b.tx.exec_params("INSERT INTO orders (id, client_id, user_id, sum, status) VALUES ($1, $2, $3, $4, 'pending')"
+                   " ON CONFLICT (id) DO NOTHING",
+                   o.id, o.client_id, o.user_id, o.sum);
+  return to_order(b.tx.exec_params1(std::string("SELECT ") + columns + " FROM orders WHERE id = $1", o.id));
+}
+
+caf::expected<orders::order> set_status(group_commit::batch& b, const std::string& id, const std::string& status) {
+  auto r = b.tx.exec_params(
+    std::string("UPDATE orders SET status = $2, updated_at = now() WHERE id = $1 RETURNING ") + columns, id, status);
+  if (r.empty())
+    return make_error(errc::not_found, "no order " + id);
+  return to_order(r[0]);
+}
+
+} // namespace troupe::persistence::order_store
