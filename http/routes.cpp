@@ -10,6 +10,7 @@
 #include "actors/checker/services.hpp"
 #include "http/actor_call.hpp"
 #include "http/error_mapping.hpp"
+#include "http/identity_routes.hpp"
 #include "http/json_body.hpp"
 #include "http/rfc3339.hpp"
 #include "http/router.hpp"
@@ -335,6 +336,8 @@ void add_routes(router& r, edge_services s) {
         return out;
       });
   });
+
+  add_identity_routes(r, s);
 }
 
 } // namespace troupe::http
