@@ -23,6 +23,7 @@ struct request {
   std::string user_id;
   std::string client_id;
   std::string role;
+  std::string session_id; // the caller's session, which logout ends
 
   std::string_view header(std::string_view lower_case_name) const;
   // The first value of a query parameter, percent-decoded.

@@ -11,6 +11,7 @@
 #include "http/actor_call.hpp"
 #include "http/billing_routes.hpp"
 #include "http/error_mapping.hpp"
+#include "http/identity_routes.hpp"
 #include "http/json_body.hpp"
 #include "http/rfc3339.hpp"
 #include "http/router.hpp"
@@ -337,6 +338,7 @@ void add_routes(router& r, edge_services s) {
       });
   });
 
+  add_identity_routes(r, s);
   add_billing_routes(r, s);
 }
 

@@ -329,6 +329,7 @@ std::vector<config_key> config_keys(node_config& c) {
              milliseconds{1000});
   t.integer("identity.hash_threads", "password hashes computed at once (each takes about 64 MiB)",
             c.identity.hash_threads, 1, 64);
+  t.list("identity.admins", "logins that get role admin when they register", c.identity.admins);
 
   t.integer("billing.batch_limit", "ledger operations committed together, at most", c.billing.batch_limit, 1,
             100'000);

@@ -92,6 +92,7 @@ struct node_config {
     milliseconds session_ttl{7 * 24 * 3600 * 1000LL};
     milliseconds token_ttl{3600 * 1000LL};
     int hash_threads = 1; // password hashes at once (each takes ~64 MiB)
+    std::vector<std::string> admins; // logins that get role admin when they register
   } identity;
   struct {
     std::size_t batch_limit = 1'000; // operations per group commit

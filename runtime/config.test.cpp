@@ -124,3 +124,11 @@ TEST_CASE("Kafka is off by default and named by TROUPE_KAFKA_BROKERS") {
   CHECK_THROWS_WITH(load_config(std::nullopt, {}, {{"kafka.relay_batch", "0"}}),
                     Catch::Contains("kafka.relay_batch"));
 }
+
+TEST_CASE("nobody is an admin by default, and identity.admins lists logins from the file or the environment") {
+  CHECK(load_config(std::nullopt, {}, {}).identity.admins.empty());
+  temp_file f("[identity]\nadmins = [\"root\", \"ops\"]\n");
+  CHECK(load_config(f.path, {}, {}).identity.admins == std::vector<std::string>{"root", "ops"});
+  auto cfg = load_config(std::nullopt, {{"TROUPE_IDENTITY_ADMINS", "alice bob"}}, {});
+  CHECK(cfg.identity.admins == std::vector<std::string>{"alice", "bob"});
+}

@@ -24,6 +24,8 @@
 #include "actors/checker/scrape_client.hpp"
 #include "actors/checker/target_manager.hpp"
 #include "actors/checker/target_spec.hpp"
+#include "actors/identity/identity_actor.hpp"
+#include "actors/identity/password.hpp"
 #include "http/kafka_dev_routes.hpp"
 #include "http/router.hpp"
 #include "http/routes.hpp"
@@ -86,6 +88,9 @@ int run_node(node_config cfg) {
   std::random_device rd;
   auto incarnation = ((std::uint64_t{rd()} << 32) | rd()) & 0x7fff'ffff'ffff'ffffULL;
   checker::scrape_client client(cfg.checker.io_threads, cfg.checker.max_body);
+  // At ~70 ms a hash, a request queued behind 32 per thread would wait
+  // over 2 s: refusing it (503) beats answering after its client gave up.
+  identity::password_hasher hasher(cfg.identity.hash_threads, 32 * std::size_t(cfg.identity.hash_threads));
   checker::services services{&cfg, &pool, &client, &m, static_cast<std::int64_t>(incarnation)};
   auto root = spawn_supervisor(system, "node", cfg.node.supervision, &m);
   auto supervise = [&](std::string name, std::function<caf::actor(caf::actor_system&)> spawn) {
@@ -99,6 +104,7 @@ int run_node(node_config cfg) {
   supervise("target_manager", checker_actor(checker::spawn_target_manager));
   supervise("retention", checker_actor(checker::spawn_retention));
   supervise("annotator", checker_actor(checker::spawn_annotator));
+  supervise("identity", [&](caf::actor_system& sys) { return identity::spawn_identity(sys, {&cfg, &pool, &hasher}); });
   troupe::services domain{&cfg, &pool, &m, static_cast<std::int64_t>(incarnation)};
   supervise("ledger_writer", [domain](caf::actor_system& sys) { return billing::spawn_ledger_writer(sys, domain); });
   supervise("accounts", [domain](caf::actor_system& sys) { return billing::spawn_account_host(sys, domain); });

@@ -1,0 +1,152 @@
+#include "http/identity_routes.hpp"
+
+#include <algorithm>
+#include <initializer_list>
+#include <map>
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_registry.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/identity/messages.hpp"
+#include "http/actor_call.hpp"
+#include "http/auth.hpp"
+#include "http/error_mapping.hpp"
+#include "http/json_body.hpp"
+#include "http/rfc3339.hpp"
+#include "http/router.hpp"
+#include "runtime/errors.hpp"
+
+namespace troupe::http {
+namespace {
+
+using json = nlohmann::json;
+
+// Never the password hash: the actor does not hand it out.
+json to_json(const identity::user& u) {
+  return {{"id", u.id},
+          {"login", u.login},
+          {"first_name", u.first_name},
+          {"last_name", u.last_name},
+          {"email", u.email},
+          {"role", u.role},
+          {"client_id", u.client_id.empty() ? json(nullptr) : json(u.client_id)},
+          {"created_at", format_rfc3339(u.created_at_ms)}};
+}
+
+// A body of exactly `fields`, each a string: a missing or mistyped field is
+// named, an unknown one refused rather than silently ignored.
+caf::expected<std::map<std::string, std::string>> string_fields(const std::string& body,
+                                                               std::initializer_list<const char*> fields) {
+  auto j = parse_object(body);
+  if (!j)
+    return j.error();
+  std::map<std::string, std::string> out;
+  for (auto& [key, value] : j->items()) {
+    if (std::find_if(fields.begin(), fields.end(), [&](const char* f) { return key == f; }) == fields.end())
+      return bad(key + ": unknown field");
+    if (!value.is_string())
+      return bad(key + ": expected a string");
+    out[key] = value.get<std::string>();
+  }
+  for (auto field : fields)
+    if (!out.count(field))
+      return bad(std::string(field) + ": required");
+  return out;
+}
+
+// Asks the identity actor; `render` turns its reply into the response.
+template <class Reply, class Render, class... Ts>
+void ask_identity(const edge_services& s, const respond_fn& respond, Render render, Ts... xs) {
+  auto identity = s.system->registry().get(identity::identity_name);
+  if (!identity)
+    return respond(from_error(make_error(errc::unavailable, "identity is restarting")));
+  ask<Reply>(*s.system, caf::actor_cast<identity::identity_actor>(identity), s.config->http.request_timeout,
+             std::function<void(caf::expected<Reply>)>([respond, render](caf::expected<Reply> r) {
+               respond(r ? render(*r) : from_error(r.error()));
+             }),
+             xs...);
+}
+
+response no_content() {
+  return response{204, {}, "application/json", {}};
+}
+
+// The session token lives in a cookie scripts cannot read, sent back on
+// same-site requests and top-level navigations only.
+std::string session_cookie(const std::string& token, milliseconds ttl) {
+  return "session=" + token + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(ttl.count() / 1000);
+}
+
+} // namespace
+
+void add_identity_routes(router& r, const edge_services& s) {
+  r.add("POST", "/api/v1/auth/register", [s](const request& req, respond_fn respond) {
+    auto f = string_fields(req.body, {"login", "password", "first_name", "last_name", "email"});
+    if (!f)
+      return respond(from_error(f.error()));
+    auto& in = *f;
+    identity::new_user u{in["login"], in["first_name"], in["last_name"], in["email"], "", ""};
+    ask_identity<identity::user>(
+      s, respond, [](const identity::user& created) { return json_response(201, to_json(created)); },
+      identity::register_atom::value, u, in["password"]);
+  });
+
+  r.add("POST", "/api/v1/auth/login", [s](const request& req, respond_fn respond) {
+    auto f = string_fields(req.body, {"login", "password"});
+    if (!f)
+      return respond(from_error(f.error()));
+    auto session_ttl = s.config->identity.session_ttl;
+    ask_identity<identity::session>(
+      s, respond,
+      [session_ttl](const identity::session& opened) {
+        auto res = json_response(200, {{"token", opened.jwt},
+                                       {"token_type", "Bearer"},
+                                       {"expires_at", format_rfc3339(opened.jwt_expires_at_ms)},
+                                       {"user", to_json(opened.who)}});
+        res.headers.emplace_back("Set-Cookie", session_cookie(opened.token, session_ttl));
+        return res;
+      },
+      identity::login_atom::value, (*f)["login"], (*f)["password"]);
+  });
+
+  r.add("POST", "/api/v1/auth/logout", authenticated(s, [s](const request& req, respond_fn respond) {
+          ask_identity<bool>(
+            s, respond,
+            [](bool) {
+              auto res = no_content();
+              res.headers.emplace_back("Set-Cookie", session_cookie("", milliseconds{0}));
+              return res;
+            },
+            identity::logout_atom::value, req.session_id);
+        }));
+
+  r.add("POST", "/api/v1/auth/password", authenticated(s, [s](const request& req, respond_fn respond) {
+          auto f = string_fields(req.body, {"old_password", "new_password"});
+          if (!f)
+            return respond(from_error(f.error()));
+          identity::password_change change{req.user_id, req.session_id, (*f)["old_password"], (*f)["new_password"]};
+          ask_identity<bool>(
+            s, respond, [](bool) { return no_content(); }, identity::password_atom::value, change);
+        }));
+
+  // Before /api/v1/users/{id}, which "me" would match too.
+  r.add("GET", "/api/v1/users/me", authenticated(s, [s](const request& req, respond_fn respond) {
+          ask_identity<identity::user>(
+            s, respond, [](const identity::user& u) { return json_response(200, to_json(u)); },
+            caf::get_atom::value, req.user_id);
+        }));
+
+  // Another user's profile is forbidden whether or not it exists; only an
+  // admin learns that an id is unknown (404).
+  r.add("GET", "/api/v1/users/{id}", authenticated(s, [s](const request& req, respond_fn respond) {
+          auto& id = req.params[0];
+          if (id != req.user_id && req.role != "admin")
+            return respond(from_error(make_error(errc::forbidden, "a profile is shown to its owner and admins only")));
+          ask_identity<identity::user>(
+            s, respond, [](const identity::user& u) { return json_response(200, to_json(u)); },
+            caf::get_atom::value, id);
+        }));
+}
+
+} // namespace troupe::http
