@@ -267,6 +267,10 @@ std::vector<config_key> config_keys(node_config& c) {
              c.http.request_timeout, milliseconds{1});
   t.duration("http.idempotency_ttl", "how long the first answer to an Idempotency-Key is kept and replayed",
              c.http.idempotency_ttl, milliseconds{1000});
+  t.duration("http.idempotency_purge_interval", "how often expired idempotency keys are deleted",
+             c.http.idempotency_purge_interval, milliseconds{100});
+  t.integer("http.idempotency_purge_batch", "expired idempotency keys deleted per statement",
+            c.http.idempotency_purge_batch, 1, 10'000'000);
   t.flag("http.dev_routes", "serve the saga gateway's /dev/... inspection routes", c.http.dev_routes);
 
   t.text("postgres.dsn", "PostgreSQL connection string", c.postgres.dsn);

@@ -52,6 +52,8 @@ struct node_config {
     milliseconds idle_timeout{30'000};
     milliseconds request_timeout{5'000};
     milliseconds idempotency_ttl{24 * 3600 * 1000LL};
+    milliseconds idempotency_purge_interval{60'000};
+    int idempotency_purge_batch = 1'000;
     bool dev_routes = false; // the saga gateway's /dev/... inspection routes
   } http;
   struct {

@@ -40,7 +40,9 @@ metrics::metrics()
     outbox_backlog(BuildGauge().Name("troupe_outbox_backlog").Help("events in the outbox not yet acknowledged by Kafka (all nodes' shards)").Register(*registry).Add({})),
     events_published(BuildCounter().Name("troupe_outbox_events_published_total").Help("events acknowledged by Kafka and removed from the outbox by this node").Register(*registry).Add({})),
     outbox_dead_letters(BuildCounter().Name("troupe_outbox_dead_letters_total").Help("events Kafka refused for good, moved to dead_letters").Register(*registry).Add({})),
-    events_consumed(BuildCounter().Name("troupe_events_consumed_total").Help("consumed Kafka messages by subscription and outcome: applied, duplicate (seen before, nothing changed), dead_letter, retried").Register(*registry)) {}
+    events_consumed(BuildCounter().Name("troupe_events_consumed_total").Help("consumed Kafka messages by subscription and outcome: applied, duplicate (seen before, nothing changed), dead_letter, retried").Register(*registry)),
+    idempotency_requests(BuildCounter().Name("troupe_idempotency_requests_total").Help("requests with an idempotency key by outcome: first (ran), replayed, in_progress (409), reused (422)").Register(*registry)),
+    idempotency_purged(BuildCounter().Name("troupe_idempotency_keys_purged_total").Help("expired idempotency keys deleted").Register(*registry).Add({})) {}
 
 std::string metrics::serialize() const {
   return TextSerializer().Serialize(registry->Collect());

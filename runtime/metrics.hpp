@@ -51,6 +51,9 @@ struct metrics {
   prometheus::Counter& events_published; // acknowledged by Kafka and removed from the outbox
   prometheus::Counter& outbox_dead_letters; // refused by Kafka for good
   prometheus::Family<prometheus::Counter>& events_consumed; // subscription, outcome
+
+  prometheus::Family<prometheus::Counter>& idempotency_requests; // outcome: first, replayed, in_progress, reused
+  prometheus::Counter& idempotency_purged; // expired keys deleted
 };
 
 } // namespace troupe
