@@ -22,6 +22,7 @@
 #include "actors/checker/scrape_client.hpp"
 #include "actors/checker/target_manager.hpp"
 #include "actors/checker/target_spec.hpp"
+#include "http/idempotency_purge.hpp"
 #include "http/kafka_dev_routes.hpp"
 #include "http/router.hpp"
 #include "http/routes.hpp"
@@ -96,6 +97,8 @@ int run_node(node_config cfg) {
   supervise("target_manager", checker_actor(checker::spawn_target_manager));
   supervise("retention", checker_actor(checker::spawn_retention));
   supervise("annotator", checker_actor(checker::spawn_annotator));
+  supervise("idempotency_purge",
+            [&](caf::actor_system& sys) { return http::spawn_idempotency_purge(sys, pool, m, cfg); });
   if (cfg.kafka.brokers.empty()) {
     spdlog::warn("kafka.brokers is empty: events wait in the outbox until Kafka is configured");
   } else {
