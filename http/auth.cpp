@@ -108,4 +108,8 @@ handler authenticated(const edge_services& s, handler inner, std::string require
   };
 }
 
+std::string session_cookie(const std::string& token, milliseconds ttl) {
+  return "session=" + token + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(ttl.count() / 1000);
+}
+
 } // namespace troupe::http

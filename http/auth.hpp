@@ -25,4 +25,9 @@ std::optional<std::string> cookie_value(std::string_view cookie_header, std::str
 // case); nothing for another scheme or no token.
 std::optional<std::string> bearer_token(std::string_view authorization);
 
+// The Set-Cookie value of a session: a cookie scripts cannot read, sent
+// back on same-site requests and top-level navigations only; an empty
+// token and ttl 0 clear it.
+std::string session_cookie(const std::string& token, milliseconds ttl);
+
 } // namespace troupe::http

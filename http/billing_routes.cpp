@@ -5,13 +5,14 @@
 
 #include "actors/billing/messages.hpp"
 #include "http/actor_call.hpp"
+#include "http/auth.hpp"
 #include "http/error_mapping.hpp"
+#include "http/idempotency.hpp"
 #include "http/json_body.hpp"
 #include "http/rfc3339.hpp"
 #include "http/router.hpp"
 #include "persistence/ledger_store.hpp"
 #include "persistence/pg_pool.hpp"
-#include "runtime/uuid.hpp"
 
 namespace troupe::http {
 namespace {
@@ -48,17 +49,6 @@ caf::expected<std::int64_t> parse_amount(const std::string& body, const char* fi
   return v->get<std::int64_t>();
 }
 
-// An operation's id: the caller's Idempotency-Key (or X-Request-Id), scoped
-// to the caller, so that a retry is the same operation; a fresh one without.
-std::string operation_id(const request& req) {
-  auto key = req.header("idempotency-key");
-  if (key.empty())
-    key = req.header("x-request-id");
-  if (key.empty())
-    return "op:" + new_uuid();
-  return "key:" + req.user_id + ":" + std::string(key);
-}
-
 // The system (an admin) may act on any account; a user on theirs only.
 std::string acting_user(const request& req) {
   return req.role == "admin" ? std::string{} : req.user_id;
@@ -88,7 +78,7 @@ handler money_route(const edge_services& s, Atom atom, const char* field) {
       return respond(from_error(amount.error()));
     ask_entity<billing::operation>(
       *s.system, s.config->http.request_timeout, billing::accounts_name, req.params[0],
-      caf::make_message(atom, operation_id(req), *amount, acting_user(req)),
+      caf::make_message(atom, id_for(req), *amount, acting_user(req)),
       [respond](caf::expected<billing::operation> op) {
         respond(op ? operation_response(*op) : from_error(op.error()));
       });
@@ -113,20 +103,20 @@ void read_owned(const edge_services& s, const request& req, respond_fn respond, 
 } // namespace
 
 void add_billing_routes(router& r, const edge_services& s) {
-  r.add("POST", "/api/v1/accounts", [s](const request& req, respond_fn respond) {
+  r.add("POST", "/api/v1/accounts", authenticated(s, [s](const request& req, respond_fn respond) {
     auto j = req.body.empty() ? caf::expected<json>(json::object()) : parse_object(req.body);
     if (!j)
       return respond(from_error(j.error()));
     if (!j->empty())
       return respond(from_error(bad(j->begin().key() + ": unknown field")));
-    ask_entity<billing::account>(*s.system, s.config->http.request_timeout, billing::accounts_name, new_uuid(),
-                                 caf::make_message(billing::open_atom::value, req.user_id, operation_id(req)),
+    ask_entity<billing::account>(*s.system, s.config->http.request_timeout, billing::accounts_name, id_for(req),
+                                 caf::make_message(billing::open_atom::value, req.user_id, id_for(req)),
                                  [respond](caf::expected<billing::account> a) {
                                    respond(a ? json_response(201, to_json(*a)) : from_error(a.error()));
                                  });
-  });
+  }));
 
-  r.add("GET", "/api/v1/accounts", [s](const request& req, respond_fn respond) {
+  r.add("GET", "/api/v1/accounts", authenticated(s, [s](const request& req, respond_fn respond) {
     s.pool->run<std::vector<billing::account>>(
       [user = req.user_id](pqxx::connection_base& c) -> caf::expected<std::vector<billing::account>> {
         return store::owned_by(c, user);
@@ -139,15 +129,15 @@ void add_billing_routes(router& r, const edge_services& s) {
           out.push_back(to_json(a));
         respond(json_response(200, out));
       });
-  });
+  }));
 
-  r.add("GET", "/api/v1/accounts/{id}", [s](const request& req, respond_fn respond) {
+  r.add("GET", "/api/v1/accounts/{id}", authenticated(s, [s](const request& req, respond_fn respond) {
     read_owned<billing::account>(
       s, req, respond, [](pqxx::connection_base&, const billing::account& a) { return a; },
       [](const billing::account& a) { return to_json(a); });
-  });
+  }));
 
-  r.add("GET", "/api/v1/accounts/{id}/history", [s](const request& req, respond_fn respond) {
+  r.add("GET", "/api/v1/accounts/{id}/history", authenticated(s, [s](const request& req, respond_fn respond) {
     auto limit = req.query_param("limit").value_or("100");
     auto n = std::atoi(limit.c_str());
     if (n < 1 || n > 10'000 || std::to_string(n) != limit)
@@ -160,10 +150,10 @@ void add_billing_routes(router& r, const edge_services& s) {
           out.push_back(to_json(op));
         return out;
       });
-  });
+  }));
 
-  r.add("POST", "/api/v1/accounts/{id}/deposits", money_route(s, billing::deposit_atom::value, "amount"));
-  r.add("POST", "/api/v1/accounts/{id}/withdrawals", money_route(s, billing::withdraw_atom::value, "amount"));
+  r.add("POST", "/api/v1/accounts/{id}/deposits", authenticated(s, money_route(s, billing::deposit_atom::value, "amount")));
+  r.add("POST", "/api/v1/accounts/{id}/withdrawals", authenticated(s, money_route(s, billing::withdraw_atom::value, "amount")));
 }
 
 } // namespace troupe::http

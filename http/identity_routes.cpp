@@ -1,8 +1,5 @@
 #include "http/identity_routes.hpp"
 
-#include <algorithm>
-#include <initializer_list>
-#include <map>
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_registry.hpp>
@@ -34,27 +31,6 @@ json to_json(const identity::user& u) {
           {"created_at", format_rfc3339(u.created_at_ms)}};
 }
 
-// A body of exactly `fields`, each a string: a missing or mistyped field is
-// named, an unknown one refused rather than silently ignored.
-caf::expected<std::map<std::string, std::string>> string_fields(const std::string& body,
-                                                               std::initializer_list<const char*> fields) {
-  auto j = parse_object(body);
-  if (!j)
-    return j.error();
-  std::map<std::string, std::string> out;
-  for (auto& [key, value] : j->items()) {
-    if (std::find_if(fields.begin(), fields.end(), [&](const char* f) { return key == f; }) == fields.end())
-      return bad(key + ": unknown field");
-    if (!value.is_string())
-      return bad(key + ": expected a string");
-    out[key] = value.get<std::string>();
-  }
-  for (auto field : fields)
-    if (!out.count(field))
-      return bad(std::string(field) + ": required");
-  return out;
-}
-
 // Asks the identity actor; `render` turns its reply into the response.
 template <class Reply, class Render, class... Ts>
 void ask_identity(const edge_services& s, const respond_fn& respond, Render render, Ts... xs) {
@@ -70,12 +46,6 @@ void ask_identity(const edge_services& s, const respond_fn& respond, Render rend
 
 response no_content() {
   return response{204, {}, "application/json", {}};
-}
-
-// The session token lives in a cookie scripts cannot read, sent back on
-// same-site requests and top-level navigations only.
-std::string session_cookie(const std::string& token, milliseconds ttl) {
-  return "session=" + token + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(ttl.count() / 1000);
 }
 
 } // namespace

@@ -1,5 +1,7 @@
 #include "http/json_body.hpp"
 
+#include <algorithm>
+
 #include "runtime/errors.hpp"
 
 namespace troupe::http {
@@ -22,6 +24,25 @@ caf::expected<nlohmann::json> parse_object(const std::string& body) {
   if (!j.is_object())
     return bad("body: expected a JSON object");
   return j;
+}
+
+caf::expected<std::map<std::string, std::string>> string_fields(const std::string& body,
+                                                               std::initializer_list<const char*> fields) {
+  auto j = parse_object(body);
+  if (!j)
+    return j.error();
+  std::map<std::string, std::string> out;
+  for (auto& [key, value] : j->items()) {
+    if (std::find_if(fields.begin(), fields.end(), [&](const char* f) { return key == f; }) == fields.end())
+      return bad(key + ": unknown field");
+    if (!value.is_string())
+      return bad(key + ": expected a string");
+    out[key] = value.get<std::string>();
+  }
+  for (auto field : fields)
+    if (!out.count(field))
+      return bad(std::string(field) + ": required");
+  return out;
 }
 
 } // namespace troupe::http

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <initializer_list>
+#include <map>
 #include <string>
 
 #include <caf/expected.hpp>
@@ -17,5 +19,10 @@ caf::error bad(const std::string& message);
 
 // The body as a JSON object, or a 400 that says what is wrong with it.
 caf::expected<nlohmann::json> parse_object(const std::string& body);
+
+// A body of exactly `fields`, each a string: a missing or mistyped field is
+// named, an unknown one refused rather than silently ignored.
+caf::expected<std::map<std::string, std::string>> string_fields(const std::string& body,
+                                                               std::initializer_list<const char*> fields);
 
 } // namespace troupe::http

@@ -10,8 +10,11 @@
 #include "actors/checker/services.hpp"
 #include "http/actor_call.hpp"
 #include "http/billing_routes.hpp"
+#include "http/gateway_routes.hpp"
+#include "http/saga_routes.hpp"
 #include "http/error_mapping.hpp"
 #include "http/identity_routes.hpp"
+#include "http/idempotency.hpp"
 #include "http/json_body.hpp"
 #include "http/rfc3339.hpp"
 #include "http/router.hpp"
@@ -186,13 +189,13 @@ void add_routes(router& r, edge_services s) {
                 caf::get_atom::value);
   });
 
-  r.add("POST", "/api/v1/targets", [s](const request& req, respond_fn respond) {
+  r.add("POST", "/api/v1/targets", idempotent(s, [s](const request& req, respond_fn respond) {
     auto spec = parse_target_spec(req.body, *s.config);
     if (!spec)
       return respond(from_error(spec.error()));
     ask_targets<checker::target>(s, respond, [](const checker::target& t) { return json_response(201, to_json(t)); },
                                  caf::add_atom::value, *spec);
-  });
+  }));
 
   r.add("GET", "/api/v1/targets", [s](const request&, respond_fn respond) {
     read_db<std::vector<checker::target>>(
@@ -241,22 +244,22 @@ void add_routes(router& r, edge_services s) {
       });
   });
 
-  r.add("DELETE", "/api/v1/targets/{id}", with_id([s](std::int64_t id, respond_fn respond) {
+  r.add("DELETE", "/api/v1/targets/{id}", idempotent(s, with_id([s](std::int64_t id, respond_fn respond) {
           ask_targets<bool>(
             s, respond, [](bool) { return response{204, {}, "application/json", {}}; }, caf::delete_atom::value, id);
-        }));
+        })));
 
-  r.add("POST", "/api/v1/targets/{id}/pause", with_id([s](std::int64_t id, respond_fn respond) {
+  r.add("POST", "/api/v1/targets/{id}/pause", idempotent(s, with_id([s](std::int64_t id, respond_fn respond) {
           ask_targets<checker::target>(
             s, respond, [](const checker::target& t) { return json_response(200, to_json(t)); }, pause_atom::value,
             id);
-        }));
+        })));
 
-  r.add("POST", "/api/v1/targets/{id}/resume", with_id([s](std::int64_t id, respond_fn respond) {
+  r.add("POST", "/api/v1/targets/{id}/resume", idempotent(s, with_id([s](std::int64_t id, respond_fn respond) {
           ask_targets<checker::target>(
             s, respond, [](const checker::target& t) { return json_response(200, to_json(t)); }, resume_atom::value,
             id);
-        }));
+        })));
 
   // The monitoring contract: [{"id","timestamp","name","value"}], oldest
   // first; "labels" and "target_id" are ours.
@@ -340,6 +343,8 @@ void add_routes(router& r, edge_services s) {
 
   add_identity_routes(r, s);
   add_billing_routes(r, s);
+  add_saga_routes(r, s);
+  add_gateway_routes(r, s);
 }
 
 } // namespace troupe::http

@@ -37,14 +37,14 @@ void group_commit::start_batches(std::unique_lock<std::mutex>& lock) {
     }
     ++in_flight_;
     lock.unlock();
-    auto finish = [this, jobs](const std::vector<caf::error>& errors) {
+    auto finish = [self = shared_from_this(), jobs](const std::vector<caf::error>& errors) {
       for (std::size_t i = 0; i < jobs->size(); ++i)
         (*jobs)[i].done(errors[i]);
-      std::unique_lock lock(mutex_);
-      --in_flight_;
-      start_batches(lock);
+      std::unique_lock lock(self->mutex_);
+      --self->in_flight_;
+      self->start_batches(lock);
     };
-    pool_.submit([this, jobs, finish](pqxx::connection_base& c) { finish(run(c, *jobs)); },
+    pool_.submit([self = shared_from_this(), jobs, finish](pqxx::connection_base& c) { finish(self->run(c, *jobs)); },
                  [jobs, finish](caf::error e) { finish(std::vector<caf::error>(jobs->size(), e)); });
     lock.lock();
   }

@@ -24,8 +24,9 @@ class pg_pool;
 // submitted while `in_flight` batches run wait and go together in the
 // next, up to `limit` per batch. Each job's `done` runs after the commit.
 // If a batch cannot commit, each of its jobs runs again alone, so that one
-// bad job fails only itself: jobs must be safe to run again.
-class group_commit {
+// bad job fails only itself: jobs must be safe to run again. Shared: a
+// batch still queued in the pool keeps it alive.
+class group_commit : public std::enable_shared_from_this<group_commit> {
 public:
   // The transaction a batch's jobs share, and the fence of their writes.
   class batch {

@@ -267,6 +267,10 @@ std::vector<config_key> config_keys(node_config& c) {
              c.http.request_timeout, milliseconds{1});
   t.duration("http.idempotency_ttl", "how long the first answer to an Idempotency-Key is kept and replayed",
              c.http.idempotency_ttl, milliseconds{1000});
+  t.duration("http.idempotency_purge_interval", "how often expired idempotency keys are deleted",
+             c.http.idempotency_purge_interval, milliseconds{100});
+  t.integer("http.idempotency_purge_batch", "expired idempotency keys deleted per statement",
+            c.http.idempotency_purge_batch, 1, 10'000'000);
   t.flag("http.dev_routes", "serve the saga gateway's /dev/... inspection routes", c.http.dev_routes);
 
   t.text("postgres.dsn", "PostgreSQL connection string", c.postgres.dsn);
@@ -278,6 +282,11 @@ std::vector<config_key> config_keys(node_config& c) {
   t.duration("postgres.idle_transaction_timeout",
              "the server ends a transaction of ours idle this long, freeing its locks (keep under cluster.lease_time)",
              c.postgres.idle_transaction_timeout, milliseconds{1});
+
+  t.integer("postgres.group_commit_limit", "small writes (ledger, sagas) that share one transaction, at most",
+            c.postgres.group_commit_limit, 1, 100'000);
+  t.integer("postgres.group_commits_in_flight", "group commits running at once, per kind of write",
+            c.postgres.group_commits_in_flight, 1, 64);
 
   t.list("checker.targets", "targets from config: NAME=URL[,kind=http][,interval_ms=N][,timeout_ms=N]",
          c.checker.targets);
@@ -331,9 +340,6 @@ std::vector<config_key> config_keys(node_config& c) {
             c.identity.hash_threads, 1, 64);
   t.list("identity.admins", "logins that get role admin when they register", c.identity.admins);
 
-  t.integer("billing.batch_limit", "ledger operations committed together, at most", c.billing.batch_limit, 1,
-            100'000);
-  t.integer("billing.batches_in_flight", "group commits running at once", c.billing.batches_in_flight, 1, 64);
   t.duration("billing.passivate_after", "an account actor idle this long stops (its state stays in PostgreSQL)",
              c.billing.passivate_after, milliseconds{10});
 

@@ -52,6 +52,8 @@ struct node_config {
     milliseconds idle_timeout{30'000};
     milliseconds request_timeout{5'000};
     milliseconds idempotency_ttl{24 * 3600 * 1000LL};
+    milliseconds idempotency_purge_interval{60'000};
+    int idempotency_purge_batch = 1'000;
     bool dev_routes = false; // the saga gateway's /dev/... inspection routes
   } http;
   struct {
@@ -60,6 +62,8 @@ struct node_config {
     std::size_t queue_limit = 10'000;
     milliseconds reconnect_interval{500};
     milliseconds idle_transaction_timeout{1'000};
+    std::size_t group_commit_limit = 1'000; // writes that share one transaction, at most
+    int group_commits_in_flight = 2;
   } postgres;
   struct {
     std::vector<std::string> targets; // NAME=URL[,kind=http][,interval_ms=N][,timeout_ms=N]
@@ -95,8 +99,6 @@ struct node_config {
     std::vector<std::string> admins; // logins that get role admin when they register
   } identity;
   struct {
-    std::size_t batch_limit = 1'000; // operations per group commit
-    int batches_in_flight = 2;
     milliseconds passivate_after{60'000};
   } billing;
   struct {

@@ -16,6 +16,10 @@
 #include "actors/billing/account_actor.hpp"
 #include "actors/billing/ledger_writer.hpp"
 #include "actors/bridge/dev_cluster.hpp"
+#include "actors/clients/client_service.hpp"
+#include "actors/notifications/notification_service.hpp"
+#include "actors/orders/order_service.hpp"
+#include "actors/saga/definitions.hpp"
 #include "actors/bridge/outbox_relay.hpp"
 #include "actors/bridge/subscription_consumer.hpp"
 #include "actors/checker/annotator.hpp"
@@ -26,10 +30,12 @@
 #include "actors/checker/target_spec.hpp"
 #include "actors/identity/identity_actor.hpp"
 #include "actors/identity/password.hpp"
+#include "http/idempotency_purge.hpp"
 #include "http/kafka_dev_routes.hpp"
 #include "http/router.hpp"
 #include "http/routes.hpp"
 #include "http/server.hpp"
+#include "persistence/group_commit.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/pg_pool.hpp"
 #include "runtime/atoms.hpp"
@@ -105,9 +111,19 @@ int run_node(node_config cfg) {
   supervise("retention", checker_actor(checker::spawn_retention));
   supervise("annotator", checker_actor(checker::spawn_annotator));
   supervise("identity", [&](caf::actor_system& sys) { return identity::spawn_identity(sys, {&cfg, &pool, &hasher}); });
-  troupe::services domain{&cfg, &pool, &m, static_cast<std::int64_t>(incarnation)};
+  auto writes = std::make_shared<persistence::group_commit>(
+    pool, static_cast<std::int64_t>(incarnation), cfg.postgres.group_commits_in_flight, cfg.postgres.group_commit_limit);
+  troupe::services domain{&cfg, &pool, &m, static_cast<std::int64_t>(incarnation), writes.get()};
+  auto sagas = saga::all_definitions(cfg);
   supervise("ledger_writer", [domain](caf::actor_system& sys) { return billing::spawn_ledger_writer(sys, domain); });
   supervise("accounts", [domain](caf::actor_system& sys) { return billing::spawn_account_host(sys, domain); });
+  supervise("clients", [domain](caf::actor_system& sys) { return clients::spawn_client_service(sys, domain); });
+  supervise("orders", [domain](caf::actor_system& sys) { return orders::spawn_order_service(sys, domain); });
+  supervise("notifications",
+            [domain](caf::actor_system& sys) { return notifications::spawn_notification_service(sys, domain); });
+  supervise("sagas", [domain, &sagas](caf::actor_system& sys) { return saga::spawn_saga_host(sys, domain, &sagas); });
+  supervise("idempotency_purge",
+            [&](caf::actor_system& sys) { return http::spawn_idempotency_purge(sys, pool, m, cfg); });
   if (cfg.kafka.brokers.empty()) {
     spdlog::warn("kafka.brokers is empty: events wait in the outbox until Kafka is configured");
   } else {
@@ -138,7 +154,7 @@ int run_node(node_config cfg) {
   // After the agent, which it asks for the members first.
   supervise("shard_keeper", [&](caf::actor_system& sys) {
     return topology::spawn_shard_keeper(sys, {&cfg, &pool, &m, static_cast<std::int64_t>(incarnation),
-                                              cfg.cluster.port != 0, {checker::target_manager_name, billing::accounts_name}});
+                                              cfg.cluster.port != 0, {checker::target_manager_name, billing::accounts_name, saga::sagas_name}});
   });
 
   http::router routes(m);

@@ -47,7 +47,9 @@ metrics::metrics()
     ledger_batch_size(BuildHistogram().Name("troupe_ledger_batch_size").Help("ledger operations committed per transaction (group commit)").Register(*registry).Add({}, batch_buckets)),
     accounts_active(BuildGauge().Name("troupe_accounts_active").Help("account actors alive on this node").Register(*registry).Add({})),
     sagas_finished(BuildCounter().Name("troupe_sagas_finished_total").Help("sagas that reached a final state on this node, by type and state (completed, compensated)").Register(*registry)),
-    saga_step_retries(BuildCounter().Name("troupe_saga_step_retries_total").Help("saga steps tried again after an infrastructure failure (or, after the pivot, any failure), by type and step").Register(*registry)) {}
+    saga_step_retries(BuildCounter().Name("troupe_saga_step_retries_total").Help("saga steps tried again after an infrastructure failure (or, after the pivot, any failure), by type and step").Register(*registry)),
+    idempotency_requests(BuildCounter().Name("troupe_idempotency_requests_total").Help("requests with an idempotency key by outcome: first (ran), replayed, in_progress (409), reused (422)").Register(*registry)),
+    idempotency_purged(BuildCounter().Name("troupe_idempotency_keys_purged_total").Help("expired idempotency keys deleted").Register(*registry).Add({})) {}
 
 std::string metrics::serialize() const {
   return TextSerializer().Serialize(registry->Collect());

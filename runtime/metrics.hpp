@@ -58,6 +58,9 @@ struct metrics {
 
   prometheus::Family<prometheus::Counter>& sagas_finished;    // type, state (completed, compensated)
   prometheus::Family<prometheus::Counter>& saga_step_retries; // type, step
+
+  prometheus::Family<prometheus::Counter>& idempotency_requests; // outcome: first, replayed, in_progress, reused
+  prometheus::Counter& idempotency_purged; // expired keys deleted
 };
 
 } // namespace troupe

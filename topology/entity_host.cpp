@@ -18,6 +18,7 @@ using clock = std::chrono::steady_clock;
 struct running {
   std::string id;
   int shard;
+  caf::actor handle;
 };
 
 struct host_state {
@@ -27,7 +28,10 @@ struct host_state {
     clock::time_point last_used;
   };
   std::map<std::string, current> entities; // the actor that takes new messages, per id
-  std::map<caf::actor_addr, running> alive; // every entity actor, stopping ones too
+  // Every entity actor, stopping ones too; shared with the functor that
+  // ends them when the host ends (a host's successor would otherwise run a
+  // second actor for the same id).
+  std::shared_ptr<std::map<caf::actor_addr, running>> alive = std::make_shared<std::map<caf::actor_addr, running>>();
   // An assignment is answered once the entities of the shards it took away
   // have stopped: only then may their lease go to another node.
   std::set<caf::actor_addr> awaited;
@@ -37,7 +41,11 @@ struct host_state {
 
 caf::behavior entity_host(caf::stateful_actor<host_state>* self, entity_host_spec spec) {
   self->system().registry().put(spec.name, caf::actor_cast<caf::strong_actor_ptr>(self));
-  self->attach_functor([sys = &self->system(), name = spec.name] { sys->registry().erase(name); });
+  self->attach_functor([sys = &self->system(), name = spec.name, alive = self->state.alive] {
+    sys->registry().erase(name);
+    for (auto& [addr, r] : *alive)
+      caf::anon_send_exit(r.handle, caf::exit_reason::kill);
+  });
   auto answer_if_done = [=] {
     auto& st = self->state;
     if (st.awaited.empty() && st.assigned.pending())
@@ -45,23 +53,17 @@ caf::behavior entity_host(caf::stateful_actor<host_state>* self, entity_host_spe
   };
   self->set_down_handler([=](caf::down_msg& d) {
     auto& st = self->state;
-    auto i = st.alive.find(d.source);
-    if (i == st.alive.end())
+    auto i = st.alive->find(d.source);
+    if (i == st.alive->end())
       return;
     auto e = st.entities.find(i->second.id);
     if (e != st.entities.end() && e->second.handle.address() == d.source)
       st.entities.erase(e);
     if (d.reason && d.reason != caf::exit_reason::normal)
       spdlog::warn("{}: entity {} failed: {}", spec.kind, i->second.id, caf::to_string(d.reason));
-    st.alive.erase(i);
+    st.alive->erase(i);
     st.awaited.erase(d.source);
     answer_if_done();
-  });
-  // An entity that fails is only removed (its down message); the link is
-  // for the other direction.
-  self->set_exit_handler([=](caf::exit_msg& m) {
-    if (m.source == self->address() || !self->state.alive.count(m.source))
-      self->quit(m.reason);
   });
   auto stop = [=](std::map<std::string, host_state::current>::iterator i) {
     self->send(i->second.handle, stop_atom::value);
@@ -80,12 +82,9 @@ caf::behavior entity_host(caf::stateful_actor<host_state>* self, entity_host_spe
         auto held = st.owned.find(shard);
         if (held == st.owned.end())
           return make_error(errc::unavailable, spec.kind + ": shard " + std::to_string(shard) + " is not held here");
-        // Linked: entities do not outlive a host that failed, whose
-        // successor would start a second actor for the same id.
         auto handle = spec.spawn(self->system(), id, shard, held->second);
-        self->link_to(handle);
         self->monitor(handle);
-        st.alive.emplace(handle.address(), running{id, shard});
+        st.alive->emplace(handle.address(), running{id, shard, handle});
         i = st.entities.emplace(id, host_state::current{handle, clock::now()}).first;
       }
       i->second.last_used = clock::now();
@@ -100,9 +99,9 @@ caf::behavior entity_host(caf::stateful_actor<host_state>* self, entity_host_spe
       st.owned = owned;
       auto kept = [&](int shard) { return owned.count(shard) && !gained.count(shard); };
       for (auto i = st.entities.begin(); i != st.entities.end();)
-        i = kept(st.alive.at(i->second.handle.address()).shard) ? std::next(i) : stop(i);
+        i = kept(st.alive->at(i->second.handle.address()).shard) ? std::next(i) : stop(i);
       st.awaited.clear();
-      for (auto& [addr, r] : st.alive)
+      for (auto& [addr, r] : *st.alive)
         if (!kept(r.shard))
           st.awaited.insert(addr);
       if (!gained.empty() && spec.resume)

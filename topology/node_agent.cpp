@@ -11,6 +11,7 @@
 
 #include "actors/billing/messages.hpp"
 #include "actors/checker/messages.hpp"
+#include "actors/saga/messages.hpp"
 #include "runtime/errors.hpp"
 #include "topology/shard_keeper.hpp"
 
@@ -265,6 +266,7 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<checker::target>("troupe.target");
   cfg.add_message_type<billing::account>("troupe.account");
   cfg.add_message_type<billing::operation>("troupe.operation");
+  cfg.add_message_type<saga::saga_view>("troupe.saga");
 }
 
 caf::actor spawn_node_agent(caf::actor_system& system, const node_config& cfg, member self, bool publish_self) {

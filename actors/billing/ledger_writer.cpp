@@ -52,11 +52,11 @@ results commit_or_split(pqxx::connection_base& c, const std::vector<store::entry
 caf::behavior ledger_writer(caf::stateful_actor<writer_state>* self, services s) {
   self->system().registry().put(ledger_writer_name, caf::actor_cast<caf::strong_actor_ptr>(self));
   self->attach_functor([sys = &self->system()] { sys->registry().erase(ledger_writer_name); });
-  auto& cfg = s.config->billing;
+  auto& cfg = s.config->postgres;
   auto start = [=] {
     auto& st = self->state;
-    while (st.in_flight < cfg.batches_in_flight && !st.queue.empty()) {
-      auto n = std::min(st.queue.size(), cfg.batch_limit);
+    while (st.in_flight < cfg.group_commits_in_flight && !st.queue.empty()) {
+      auto n = std::min(st.queue.size(), cfg.group_commit_limit);
       std::vector<store::entry> batch;
       auto replies = std::make_shared<std::vector<caf::response_promise>>();
       for (std::size_t i = 0; i < n; ++i) {

@@ -12,9 +12,9 @@ namespace troupe::billing {
 using commit_atom = caf::atom_constant<caf::atom("commit")>;
 
 // Group commit: the operations of many accounts share one transaction
-// (one fsync). Operations arriving while billing.batches_in_flight
+// (one fsync). Operations arriving while postgres.group_commits_in_flight
 // transactions run wait and go together in the next, up to
-// billing.batch_limit; each caller hears only after its commit.
+// postgres.group_commit_limit; each caller hears only after its commit.
 //   (commit_atom, ledger_store::entry) -> ledger_store::outcome
 // Registers itself as ledger_writer_name.
 caf::actor spawn_ledger_writer(caf::actor_system& system, services s);

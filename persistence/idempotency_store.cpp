@@ -1,0 +1,119 @@
+#include "persistence/idempotency_store.hpp"
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+namespace troupe::persistence::idempotency_store {
+namespace {
+
+found_key to_found(const pqxx::row& r) {
+  found_key f;
+  auto running = r[0].as<std::string>() == "running";
+  f.same_request = r[1].as<bool>();
+  auto locked = r[2].as<bool>();
+  auto expired = r[3].as<bool>();
+  f.state = expired    ? key_state::expired
+            : !running ? key_state::done
+            : locked   ? key_state::running
+                       : key_state::abandoned;
+  if (f.state != key_state::done)
+    return f;
+  f.response.status = r[4].as<unsigned>();
+  f.response.content_type = r[5].as<std::string>();
+  for (auto& h : nlohmann::json::parse(r[6].as<std::string>()))
+    f.response.headers.emplace_back(h.at(0).get<std::string>(), h.at(1).get<std::string>());
+  f.response.body = pqxx::binarystring(r[7]).str();
+  return f;
+}
+
+std::string headers_json(const stored_response& answer) {
+  auto out = nlohmann::json::array();
+  for (auto& [name, value] : answer.headers)
+    out.push_back({name, value});
+  return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+} // namespace
+
+claim begin(pqxx::connection_base& c, const std::string& scope, const std::string& key,
+            const std::string& fingerprint, milliseconds lock_for, milliseconds ttl,
+            const std::function<bool(const found_key&)>& take) {
+  pqxx::work tx(c);
+  pqxx::binarystring print(fingerprint);
+  // A running row stays unexpired while its lock holds, and for `ttl` past
+  // it: the purge never deletes a key that is being worked on.
+  auto lock_ms = static_cast<std::int64_t>(lock_for.count());
+  auto keep_ms = lock_ms + static_cast<std::int64_t>(ttl.count());
+  // Loops only when another request inserts the key between the read and
+  // the insert; the next read then finds (and waits for) its row.
+  for (;;) {
+    auto r = tx.exec_params("SELECT state, fingerprint = $3, locked_until > now(), expires_at <= now(), status,"
+                            " content_type, headers::text, body"
+                            " FROM idempotency_keys WHERE scope = $1 AND key = $2 FOR UPDATE",
+                            scope, key, print);
+    claim out;
+    if (!r.empty())
+      out.found = to_found(r[0]);
+    else
+      out.found.same_request = true;
+    if (!take(out.found)) {
+      tx.commit();
+      return out;
+    }
+    auto taken =
+      r.empty()
+        ? tx.exec_params("INSERT INTO idempotency_keys (scope, key, fingerprint, state, locked_until, expires_at)"
+                         " VALUES ($1, $2, $3, 'running', now() + $4::bigint * interval '1 millisecond',"
+                         "  now() + $5::bigint * interval '1 millisecond')"
+                         " ON CONFLICT (scope, key) DO NOTHING RETURNING attempt::text",
+                         scope, key, print, lock_ms, keep_ms)
+        : tx.exec_params("UPDATE idempotency_keys SET attempt = gen_random_uuid(), fingerprint = $3,"
+                         " state = 'running', status = NULL, content_type = NULL, headers = NULL, body = NULL,"
+                         " created_at = now(), locked_until = now() + $4::bigint * interval '1 millisecond',"
+                         " expires_at = now() + $5::bigint * interval '1 millisecond'"
+                         " WHERE scope = $1 AND key = $2 RETURNING attempt::text",
+                         scope, key, print, lock_ms, keep_ms);
+    if (!taken.empty()) {
+      out.attempt = taken[0][0].as<std::string>();
+      tx.commit();
+      return out;
+    }
+  }
+}
+
+bool complete(pqxx::connection_base& c, const std::string& scope, const std::string& key,
+              const std::string& attempt, const stored_response& answer, milliseconds ttl) {
+  pqxx::work tx(c);
+  auto r = tx.exec_params("UPDATE idempotency_keys SET state = 'done', status = $4, content_type = $5,"
+                          " headers = $6::jsonb, body = $7,"
+                          " expires_at = now() + $8::bigint * interval '1 millisecond'"
+                          " WHERE scope = $1 AND key = $2 AND attempt = $3::uuid AND state = 'running'",
+                          scope, key, attempt, answer.status, answer.content_type, headers_json(answer),
+                          pqxx::binarystring(answer.body), static_cast<std::int64_t>(ttl.count()));
+  tx.commit();
+  return r.affected_rows() == 1;
+}
+
+bool release(pqxx::connection_base& c, const std::string& scope, const std::string& key,
+             const std::string& attempt) {
+  pqxx::work tx(c);
+  auto r = tx.exec_params(
+    "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND attempt = $3::uuid AND state = 'running'", scope,
+    key, attempt);
+  tx.commit();
+  return r.affected_rows() == 1;
+}
+
+int purge_expired(pqxx::connection_base& c, int limit) {
+  pqxx::work tx(c);
+  // expires_at is checked again on the row itself: a key that a request
+  // took over meanwhile (a new expires_at) is waited for, then left alone.
+  auto r = tx.exec_params("DELETE FROM idempotency_keys WHERE expires_at <= now() AND (scope, key) IN"
+                          " (SELECT scope, key FROM idempotency_keys WHERE expires_at <= now()"
+                          "  ORDER BY expires_at LIMIT $1)",
+                          limit);
+  tx.commit();
+  return static_cast<int>(r.affected_rows());
+}
+
+} // namespace troupe::persistence::idempotency_store

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runtime/config.hpp"
+
+namespace pqxx {
+class connection_base;
+}
+
+// SQL of the edge's idempotency keys (0007_idempotency.sql). Every function
+// runs on a pg_pool worker; every time is PostgreSQL's.
+namespace troupe::persistence::idempotency_store {
+
+// What a key held when a request came with it.
+enum class key_state {
+  absent,    // no row: a new key
+  running,   // its first request is being processed, under a live lock
+  abandoned, // running, but its lock has passed: the node running it died or hung
+  done,      // answered, and the answer is kept
+  expired,   // past expires_at, waiting for the purge: as good as absent
+};
+
+struct stored_response {
+  unsigned status = 0;
+  std::string content_type;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+struct found_key {
+  key_state state = key_state::absent;
+  bool same_request = false; // the row's fingerprint is this request's
+  stored_response response;  // when done
+};
+
+struct claim {
+  found_key found;
+  std::string attempt; // set when this request took the key: for complete() or release()
+};
+
+// In one transaction, with the key's row locked: reads what the key holds
+// and, when `take(found)` says so, claims it for this request (running,
+// locked for `lock_for`). Requests racing on a key serialise on its row, on
+// this node or another, so at most one of them takes it.
+claim begin(pqxx::connection_base& c, const std::string& scope, const std::string& key,
+            const std::string& fingerprint, milliseconds lock_for, milliseconds ttl,
+            const std::function<bool(const found_key&)>& take);
+
+// Keeps the answer of claim `attempt` for `ttl`; false when the claim was
+// lost (its lock passed and another request took the key).
+bool complete(pqxx::connection_base& c, const std::string& scope, const std::string& key,
+              const std::string& attempt, const stored_response& answer, milliseconds ttl);
+
+// Gives the key up, so that a retry runs again; false when the claim was lost.
+bool release(pqxx::connection_base& c, const std::string& scope, const std::string& key,
+             const std::string& attempt);
+
+// Deletes up to `limit` expired keys; returns how many it deleted.
+int purge_expired(pqxx::connection_base& c, int limit);
+
+} // namespace troupe::persistence::idempotency_store
