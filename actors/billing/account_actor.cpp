@@ -23,7 +23,7 @@ using load_atom = caf::atom_constant<caf::atom("load")>;
 
 // A request waiting for its turn.
 struct request {
-  std::string kind; // open, deposit, withdraw, get
+  std::string kind; // open, deposit, withdraw
   std::string op_id;
   std::int64_t amount = 0;
   std::string owner; // open: the new owner; deposit, withdraw: who asks ("" = the system)
@@ -152,10 +152,6 @@ caf::behavior account_actor(caf::stateful_actor<account_state>* self, std::strin
         return load();
       auto r = std::move(st.queue.front());
       st.queue.pop_front();
-      if (r.kind == "get") {
-        st.acc ? r.reply.deliver(*st.acc) : r.reply.deliver(make_error(errc::not_found, "no account " + id));
-        continue;
-      }
       store::entry e;
       e.shard = shard;
       e.epoch = epoch;
@@ -223,10 +219,6 @@ caf::behavior account_actor(caf::stateful_actor<account_state>* self, std::strin
       -> caf::result<operation> {
       enqueue({"withdraw", op_id, amount, by, self->make_response_promise()});
       return caf::delegated<operation>{};
-    },
-    [=](caf::get_atom) -> caf::result<account> {
-      enqueue({"get", {}, 0, {}, self->make_response_promise()});
-      return caf::delegated<account>{};
     },
     [=](load_atom, std::optional<account>& a) {
       auto& st = self->state;

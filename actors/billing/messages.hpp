@@ -17,7 +17,6 @@
 //        (nothing changed) when amount > balance
 //        `by`: the user asking, who must own the account (errc::forbidden
 //        otherwise); empty for the system itself (sagas, admins)
-//   (caf::get_atom)                      -> account
 // An op_id names one operation for good: a repeat returns the first
 // operation (replayed = true) and changes nothing; a repeat that asks for
 // something else is errc::idempotency_key_reused; one while the first is

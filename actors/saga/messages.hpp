@@ -14,7 +14,7 @@
 //        `input` is a JSON object's text. A saga with this id that exists
 //        already is not started again: the answer waits for it instead.
 //        errc::invalid_argument for an unknown type.
-//   (resume_atom)              -> caf::unit; runs it on if unfinished
+//   (resume_atom)              -> (nothing); runs it on if unfinished
 namespace troupe::saga {
 
 constexpr caf::atom_value sagas_name = caf::atom("sagas");
