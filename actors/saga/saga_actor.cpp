@@ -77,7 +77,6 @@ caf::behavior saga_actor(caf::stateful_actor<saga_actor_state>* self, std::strin
   };
   auto finish = [=] {
     auto& st = self->state;
-    s.metrics->sagas_finished.Add({{"type", st.rec->type}, {"state", st.rec->state}}).Increment();
     for (auto& p : st.waiting)
       p.deliver(*st.rec);
     st.waiting.clear();
@@ -88,8 +87,7 @@ caf::behavior saga_actor(caf::stateful_actor<saga_actor_state>* self, std::strin
     auto& st = self->state;
     auto i = st.at.step;
     auto compensating = st.at.state == saga_state::compensating;
-    auto& def = st.def->steps.at(static_cast<std::size_t>(i));
-    auto& row = st.rec->steps.at(static_cast<std::size_t>(i));
+    auto* def = &st.def->steps.at(static_cast<std::size_t>(i));
     auto status = compensating ? "compensating" : "running";
     write([=](auto& b) { store::step_started(b, id, i, status); },
           [=] {
@@ -98,7 +96,7 @@ caf::behavior saga_actor(caf::stateful_actor<saga_actor_state>* self, std::strin
             row.status = status;
             ++row.attempts;
             step_call call{id, id + ":" + std::to_string(i), st.input, st.context};
-            auto& fn = compensating ? def.compensation : def.action;
+            auto& fn = compensating ? def->compensation : def->action;
             st.busy = true;
             fn(self, call, [=](step_reply r) {
               auto& st = self->state;
@@ -132,6 +130,8 @@ caf::behavior saga_actor(caf::stateful_actor<saga_actor_state>* self, std::strin
                       if (!e.saga_error.empty())
                         st.rec->error = e.saga_error;
                       st.at = next;
+                      if (finished(next.state))
+                        s.metrics->sagas_finished.Add({{"type", st.rec->type}, {"state", e.saga_state}}).Increment();
                       if (next == before) {
                         s.metrics->saga_step_retries.Add({{"type", st.rec->type}, {"step", row.name}}).Increment();
                         st.pausing = true;
@@ -142,7 +142,6 @@ caf::behavior saga_actor(caf::stateful_actor<saga_actor_state>* self, std::strin
                     });
             });
           });
-    (void)row;
   };
   self->state.run = [=] {
     auto& st = self->state;
