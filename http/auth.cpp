@@ -1,6 +1,7 @@
 #include "http/auth.hpp"
 
 #include <cctype>
+#include <memory>
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_registry.hpp>
@@ -102,7 +103,11 @@ handler authenticated(const edge_services& s, handler inner, std::string require
           copy.client_id = who->client_id;
           copy.role = who->role;
           copy.session_id = who->session_id;
-          inner(copy, std::move(respond));
+          // The handler may read the request until it answers, after this
+          // callback and its temporary actor are gone (idempotent() does,
+          // after a database round trip): the responder keeps it alive.
+          auto held = std::make_shared<const request>(std::move(copy));
+          inner(*held, [held, respond = std::move(respond)](response res) { respond(std::move(res)); });
         }),
       identity::authenticate_atom::value, presented);
   };

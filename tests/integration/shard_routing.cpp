@@ -16,12 +16,12 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/node_process.hpp"
 #include "tests/support/pg_instance.hpp"
+#include "tests/support/settled_cluster.hpp"
 #include "tests/support/sql.hpp"
 #include "tests/support/target_server.hpp"
 #include "tests/support/test_cluster.hpp"
 #include "tests/support/troupe_api.hpp"
 #include "tests/support/wait_until.hpp"
-#include "topology/placement.hpp"
 
 using namespace troupe::testing;
 using namespace std::chrono_literals;
@@ -43,46 +43,6 @@ std::vector<std::string> names_of(const std::vector<int>& nodes) {
   for (int i : nodes)
     out.push_back(test_cluster::name(i));
   return out;
-}
-
-std::vector<int> all_nodes(const test_cluster& c) {
-  std::vector<int> out;
-  for (int i = 0; i < c.size(); ++i)
-    out.push_back(i);
-  return out;
-}
-
-// Every node answers and sees every other up, and each view gives every
-// shard to the node that rendezvous placement over all of them picks, which
-// claims it as its own. Shards a node took while it saw fewer peers have been
-// handed over by then, so none moves again while every node lives.
-bool shards_at_their_final_owners(test_cluster& c) {
-  auto names = names_of(all_nodes(c));
-  for (int i = 0; i < c.size(); ++i) {
-    auto view = c.cluster_view(i);
-    auto statuses = member_statuses(view);
-    if (static_cast<int>(statuses.size()) != c.size())
-      return false;
-    for (auto& [name, status] : statuses)
-      if (status != "up")
-        return false;
-    auto owners = shard_owners(view);
-    if (static_cast<int>(owners.size()) != c.shards())
-      return false;
-    std::vector<int> expected_own;
-    for (int shard = 0; shard < c.shards(); ++shard) {
-      auto owner = troupe::topology::rendezvous_owner(shard, names);
-      if (owners[shard] != owner)
-        return false;
-      if (owner == test_cluster::name(i))
-        expected_own.push_back(shard);
-    }
-    auto owned = owned_shards(view);
-    std::sort(owned.begin(), owned.end());
-    if (owned != expected_own)
-      return false;
-  }
-  return true;
 }
 
 struct checks_summary {
