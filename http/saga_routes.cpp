@@ -36,7 +36,7 @@ json to_json(const saga::saga_view& v) {
                      {"last_error", st.last_error.empty() ? json(nullptr) : json(st.last_error)},
                      {"started_at", time_or_null(st.started_at_ms)},
                      {"finished_at", time_or_null(st.finished_at_ms)}});
-  return {{"id", v.id},
+  json out{{"id", v.id},
           {"type", v.type},
           {"state", v.state},
           {"step", v.step},
@@ -45,8 +45,11 @@ json to_json(const saga::saga_view& v) {
           {"error", v.error.empty() ? json(nullptr) : json(v.error)},
           {"created_at", time_or_null(v.created_at_ms)},
           {"updated_at", time_or_null(v.updated_at_ms)},
-          {"finished_at", time_or_null(v.finished_at_ms)},
-          {"steps", steps}};
+          {"finished_at", time_or_null(v.finished_at_ms)}};
+  // A list of sagas reads their rows only; a saga always has steps.
+  if (!v.steps.empty())
+    out["steps"] = steps;
+  return out;
 }
 
 void run_saga(const edge_services& s, const std::string& id, const std::string& type, const json& input,

@@ -13,7 +13,8 @@ namespace troupe::http {
 // GET /api/v1/sagas/{id} and GET /api/v1/sagas?state=..., for admins.
 void add_saga_routes(router& r, const edge_services& s);
 
-// A saga as the API shows it; its input without secrets (password hashes).
+// A saga as the API shows it; its input without secrets (password hashes);
+// "steps" only when `v` holds them (not in lists).
 nlohmann::json to_json(const saga::saga_view& v);
 
 // Starts saga `type` with `input` under `id` (or joins the one under that

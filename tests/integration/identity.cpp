@@ -22,7 +22,9 @@ namespace {
 // The node's identity actor answers (401, not 503) once it runs.
 void wait_for_identity(node_process& node) {
   REQUIRE(node.wait_ready_http());
-  REQUIRE(wait_until([&] { return http_get(node.port(), "/api/v1/users/me").status == 401; }, 20s));
+  // A cookie of no session makes identity ask PostgreSQL: 401, not 503.
+  REQUIRE(wait_until(
+    [&] { return http_get(node.port(), "/api/v1/users/me", {{"Cookie", "session=none"}}).status == 401; }, 20s));
 }
 
 http_response register_user(std::uint16_t port, const std::string& login, const std::string& password) {
