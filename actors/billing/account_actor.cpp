@@ -1,11 +1,11 @@
 #include "actors/billing/account_actor.hpp"
 
 #include <deque>
-#include <limits>
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/billing/ledger_rules.hpp"
 #include "actors/billing/ledger_writer.hpp"
 #include "persistence/pg_pool.hpp"
 #include "runtime/atoms.hpp"
@@ -152,14 +152,6 @@ caf::behavior account_actor(caf::stateful_actor<account_state>* self, std::strin
         return load();
       auto r = std::move(st.queue.front());
       st.queue.pop_front();
-      store::entry e;
-      e.shard = shard;
-      e.epoch = epoch;
-      e.op.op_id = r.op_id;
-      e.op.account_id = id;
-      e.op.kind = r.kind;
-      e.op.requested = r.amount;
-      e.op.outcome = "applied";
       if (r.kind == "open" && st.acc) {
         // Opening is idempotent by the account's id.
         st.acc->owner == r.owner
@@ -167,7 +159,6 @@ caf::behavior account_actor(caf::stateful_actor<account_state>* self, std::strin
           : r.reply.deliver(make_error(errc::conflict, "account " + id + " belongs to someone else"));
         continue;
       }
-      e.owner = r.owner;
       if (!st.acc && r.kind != "open") {
         r.reply.deliver(make_error(errc::not_found, "no account " + id));
         continue;
@@ -177,20 +168,14 @@ caf::behavior account_actor(caf::stateful_actor<account_state>* self, std::strin
         continue;
       }
       auto balance = st.acc ? st.acc->balance : 0;
-      e.expected = balance;
-      if (r.kind == "deposit") {
-        if (r.amount > std::numeric_limits<std::int64_t>::max() - balance) {
-          r.reply.deliver(make_error(errc::invalid_argument, "amount: the balance would overflow"));
-          continue;
-        }
-        e.op.amount = r.amount;
-      } else if (r.kind == "withdraw") {
-        if (r.amount > balance)
-          e.op.outcome = "refused";
-        else
-          e.op.amount = -r.amount;
+      auto decided = decide(r.kind, r.amount, balance);
+      if (!decided) {
+        r.reply.deliver(decided.error());
+        continue;
       }
-      e.op.balance_after = balance + e.op.amount;
+      store::entry e{std::move(*decided), r.owner, balance, shard, epoch};
+      e.op.op_id = r.op_id;
+      e.op.account_id = id;
       send_to_writer(std::move(r), std::move(e));
     }
     if (st.stopping && !st.busy && st.queue.empty())
