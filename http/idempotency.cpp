@@ -13,8 +13,8 @@
 #include "http/error_mapping.hpp"
 #include "http/idempotency_rules.hpp"
 #include "http/json_body.hpp"
+#include "persistence/group_commit.hpp"
 #include "persistence/idempotency_store.hpp"
-#include "persistence/pg_pool.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/metrics.hpp"
 
@@ -92,9 +92,9 @@ respond_fn finisher(const edge_services& s, std::shared_ptr<const holder> h, res
     if (answered->exchange(true))
       return;
     if (!rules::keep(res.status)) {
-      s.pool->run<bool>(
-        [h](pqxx::connection_base& c) -> caf::expected<bool> {
-          return store::release(c, h->scope, h->key, h->attempt);
+      s.writes->run<bool>(
+        [h](persistence::group_commit::batch& b) -> caf::expected<bool> {
+          return store::release(b.tx, h->scope, h->key, h->attempt);
         },
         [respond, res](caf::expected<bool>) {
           // Not released (PostgreSQL away): the key frees itself when its lock passes.
@@ -102,10 +102,10 @@ respond_fn finisher(const edge_services& s, std::shared_ptr<const holder> h, res
         });
       return;
     }
-    s.pool->run<bool>(
+    s.writes->run<bool>(
       [h, kept = to_stored(res),
-       ttl = s.config->http.idempotency_ttl](pqxx::connection_base& c) -> caf::expected<bool> {
-        return store::complete(c, h->scope, h->key, h->attempt, kept, ttl);
+       ttl = s.config->http.idempotency_ttl](persistence::group_commit::batch& b) -> caf::expected<bool> {
+        return store::complete(b.tx, h->scope, h->key, h->attempt, kept, ttl);
       },
       [respond, res](caf::expected<bool> stored) {
         if (stored && *stored)
@@ -134,11 +134,11 @@ handler idempotent(const edge_services& s, handler inner) {
     auto key_text = std::string(key.value);
     // `req` stays valid until `respond` runs: the session keeps it for the
     // request in flight.
-    s.pool->run<store::claim>(
+    s.writes->run<store::claim>(
       [scope = req.user_id, key = key_text, print = rules::fingerprint(req.method, req.path, req.query, req.body),
        lock_for = 2 * s.config->http.request_timeout,
-       ttl = s.config->http.idempotency_ttl](pqxx::connection_base& c) -> caf::expected<store::claim> {
-        return store::begin(c, scope, key, print, lock_for, ttl, [](const store::found_key& f) {
+       ttl = s.config->http.idempotency_ttl](persistence::group_commit::batch& b) -> caf::expected<store::claim> {
+        return store::begin(b.tx, scope, key, print, lock_for, ttl, [](const store::found_key& f) {
           return rules::decide(f.state, f.same_request) == rules::decision::run;
         });
       },

@@ -9,8 +9,9 @@
 namespace troupe {
 struct metrics;
 namespace persistence {
+class group_commit;
 class pg_pool;
-}
+} // namespace persistence
 } // namespace troupe
 
 namespace troupe::http {
@@ -23,6 +24,9 @@ struct edge_services {
   troupe::metrics* metrics;
   const node_config* config;
   std::int64_t incarnation; // this process in the shard leases
+  // Where idempotency keys are claimed and stored: many requests' keys in
+  // one transaction, so that a key costs no fsync of its own.
+  persistence::group_commit* writes = nullptr;
 };
 
 // The one route table of the edge: every method, path and handler.

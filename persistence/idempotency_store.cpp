@@ -35,10 +35,9 @@ std::string headers_json(const stored_response& answer) {
 
 } // namespace
 
-claim begin(pqxx::connection_base& c, const std::string& scope, const std::string& key,
+claim begin(pqxx::transaction_base& tx, const std::string& scope, const std::string& key,
             const std::string& fingerprint, milliseconds lock_for, milliseconds ttl,
             const std::function<bool(const found_key&)>& take) {
-  pqxx::work tx(c);
   pqxx::binarystring print(fingerprint);
   // A running row stays unexpired while its lock holds, and for `ttl` past
   // it: the purge never deletes a key that is being worked on.
@@ -56,10 +55,8 @@ claim begin(pqxx::connection_base& c, const std::string& scope, const std::strin
       out.found = to_found(r[0]);
     else
       out.found.same_request = true;
-    if (!take(out.found)) {
-      tx.commit();
+    if (!take(out.found))
       return out;
-    }
     auto taken =
       r.empty()
         ? tx.exec_params("INSERT INTO idempotency_keys (scope, key, fingerprint, state, locked_until, expires_at)"
@@ -75,32 +72,27 @@ claim begin(pqxx::connection_base& c, const std::string& scope, const std::strin
                          scope, key, print, lock_ms, keep_ms);
     if (!taken.empty()) {
       out.attempt = taken[0][0].as<std::string>();
-      tx.commit();
       return out;
     }
   }
 }
 
-bool complete(pqxx::connection_base& c, const std::string& scope, const std::string& key,
+bool complete(pqxx::transaction_base& tx, const std::string& scope, const std::string& key,
               const std::string& attempt, const stored_response& answer, milliseconds ttl) {
-  pqxx::work tx(c);
   auto r = tx.exec_params("UPDATE idempotency_keys SET state = 'done', status = $4, content_type = $5,"
                           " headers = $6::jsonb, body = $7,"
                           " expires_at = now() + $8::bigint * interval '1 millisecond'"
                           " WHERE scope = $1 AND key = $2 AND attempt = $3::uuid AND state = 'running'",
                           scope, key, attempt, answer.status, answer.content_type, headers_json(answer),
                           pqxx::binarystring(answer.body), static_cast<std::int64_t>(ttl.count()));
-  tx.commit();
   return r.affected_rows() == 1;
 }
 
-bool release(pqxx::connection_base& c, const std::string& scope, const std::string& key,
+bool release(pqxx::transaction_base& tx, const std::string& scope, const std::string& key,
              const std::string& attempt) {
-  pqxx::work tx(c);
   auto r = tx.exec_params(
     "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND attempt = $3::uuid AND state = 'running'", scope,
     key, attempt);
-  tx.commit();
   return r.affected_rows() == 1;
 }
 

@@ -9,10 +9,13 @@
 
 namespace pqxx {
 class connection_base;
-}
+class transaction_base;
+} // namespace pqxx
 
 // SQL of the edge's idempotency keys (0007_idempotency.sql). Every function
-// runs on a pg_pool worker; every time is PostgreSQL's.
+// runs on a pg_pool worker; every time is PostgreSQL's. begin, complete and
+// release write in the caller's transaction: a group_commit batch shares
+// one among many requests, and its commit makes them count.
 namespace troupe::persistence::idempotency_store {
 
 // What a key held when a request came with it.
@@ -42,21 +45,21 @@ struct claim {
   std::string attempt; // set when this request took the key: for complete() or release()
 };
 
-// In one transaction, with the key's row locked: reads what the key holds
-// and, when `take(found)` says so, claims it for this request (running,
-// locked for `lock_for`). Requests racing on a key serialise on its row, on
-// this node or another, so at most one of them takes it.
-claim begin(pqxx::connection_base& c, const std::string& scope, const std::string& key,
+// With the key's row locked until `tx` ends: reads what the key holds and,
+// when `take(found)` says so, claims it for this request (running, locked
+// for `lock_for`). Requests racing on a key serialise on its row, on this
+// node or another, so at most one of them takes it.
+claim begin(pqxx::transaction_base& tx, const std::string& scope, const std::string& key,
             const std::string& fingerprint, milliseconds lock_for, milliseconds ttl,
             const std::function<bool(const found_key&)>& take);
 
 // Keeps the answer of claim `attempt` for `ttl`; false when the claim was
 // lost (its lock passed and another request took the key).
-bool complete(pqxx::connection_base& c, const std::string& scope, const std::string& key,
+bool complete(pqxx::transaction_base& tx, const std::string& scope, const std::string& key,
               const std::string& attempt, const stored_response& answer, milliseconds ttl);
 
 // Gives the key up, so that a retry runs again; false when the claim was lost.
-bool release(pqxx::connection_base& c, const std::string& scope, const std::string& key,
+bool release(pqxx::transaction_base& tx, const std::string& scope, const std::string& key,
              const std::string& attempt);
 
 // Deletes up to `limit` expired keys; returns how many it deleted.

@@ -158,7 +158,7 @@ int run_node(node_config cfg) {
   });
 
   http::router routes(m);
-  http::add_routes(routes, {&system, &pool, &m, &cfg, static_cast<std::int64_t>(incarnation)});
+  http::add_routes(routes, {&system, &pool, &m, &cfg, static_cast<std::int64_t>(incarnation), writes.get()});
   http::server edge(cfg.http, cfg.node.name, routes, m);
   try {
     edge.start();

@@ -292,6 +292,23 @@ TEST_CASE("expired keys are purged in the background", "[integration]") {
   CHECK(exposed_metric(node.port(), "troupe_idempotency_keys_purged_total") == 3);
 }
 
+namespace {
+
+bool run_rules(const store::found_key& f) {
+  return rules::decide(f.state, f.same_request) == rules::decision::run;
+}
+
+// `f(tx)` in a transaction of its own, committed.
+template <class F>
+auto committed(pqxx::connection& c, F f) {
+  pqxx::work tx(c);
+  auto out = f(tx);
+  tx.commit();
+  return out;
+}
+
+} // namespace
+
 // Callers are told apart by request.user_id, which no route sets before
 // auth exists: the store is tested directly.
 TEST_CASE("one key from two callers is two keys, and a lost claim stores nothing", "[integration]") {
@@ -300,9 +317,13 @@ TEST_CASE("one key from two callers is two keys, and a lost claim stores nothing
   troupe::persistence::migrate(c);
   auto print = rules::fingerprint("POST", targets, "", "{}");
   auto begin = [&](const std::string& scope) {
-    return store::begin(c, scope, "shared", print, 1h, 24h, [](const store::found_key& f) {
-      return rules::decide(f.state, f.same_request) == rules::decision::run;
-    });
+    return committed(c, [&](pqxx::work& tx) { return store::begin(tx, scope, "shared", print, 1h, 24h, run_rules); });
+  };
+  auto complete = [&](const std::string& scope, const std::string& attempt, const store::stored_response& answer) {
+    return committed(c, [&](pqxx::work& tx) { return store::complete(tx, scope, "shared", attempt, answer, 24h); });
+  };
+  auto release = [&](const std::string& scope, const std::string& attempt) {
+    return committed(c, [&](pqxx::work& tx) { return store::release(tx, scope, "shared", attempt); });
   };
 
   auto alice = begin("alice");
@@ -317,7 +338,7 @@ TEST_CASE("one key from two callers is two keys, and a lost claim stores nothing
   CHECK(alice_again.found.state == store::key_state::running);
 
   store::stored_response created{201, "application/json", {{"Location", "/api/v1/targets/7"}}, R"({"id":7})"};
-  REQUIRE(store::complete(c, "alice", "shared", alice.attempt, created, 24h));
+  REQUIRE(complete("alice", alice.attempt, created));
   auto replay = begin("alice");
   CHECK(replay.attempt.empty());
   CHECK(replay.found.state == store::key_state::done);
@@ -332,9 +353,9 @@ TEST_CASE("one key from two callers is two keys, and a lost claim stores nothing
   auto takeover = begin("bob");
   CHECK(takeover.found.state == store::key_state::abandoned);
   REQUIRE_FALSE(takeover.attempt.empty());
-  CHECK_FALSE(store::complete(c, "bob", "shared", bob.attempt, created, 24h));
-  CHECK_FALSE(store::release(c, "bob", "shared", bob.attempt));
-  CHECK(store::release(c, "bob", "shared", takeover.attempt));
+  CHECK_FALSE(complete("bob", bob.attempt, created));
+  CHECK_FALSE(release("bob", bob.attempt));
+  CHECK(release("bob", takeover.attempt));
   CHECK(begin("bob").found.state == store::key_state::absent);
 }
 
@@ -351,8 +372,8 @@ TEST_CASE("of requests racing on one key, new or expired, exactly one takes it",
     for (int i = 0; i < 8; ++i)
       racers.push_back(std::async(std::launch::async, [&] {
         pqxx::connection c(pg.dsn());
-        return !store::begin(c, "", "contended", print, 1h, 24h, [](const store::found_key& f) {
-                  return rules::decide(f.state, f.same_request) == rules::decision::run;
+        return !committed(c, [&](pqxx::work& tx) {
+                  return store::begin(tx, "", "contended", print, 1h, 24h, run_rules);
                 }).attempt.empty();
       }));
     int taken = 0;
@@ -364,5 +385,24 @@ TEST_CASE("of requests racing on one key, new or expired, exactly one takes it",
   CHECK(race() == 1);
   query(pg.dsn(), "UPDATE idempotency_keys SET expires_at = now() - interval '1 second'");
   CHECK(race() == 1);
+  CHECK(query_value(pg.dsn(), "SELECT count(*) FROM idempotency_keys") == "1");
+}
+
+TEST_CASE("two requests with one key in one transaction, as in a group commit's batch: the second finds it running",
+          "[integration]") {
+  pg_instance pg;
+  pqxx::connection c(pg.dsn());
+  troupe::persistence::migrate(c);
+  auto print = rules::fingerprint("POST", targets, "", "{}");
+  pqxx::work tx(c);
+  auto first = store::begin(tx, "alice", "batched", print, 1h, 24h, run_rules);
+  auto second = store::begin(tx, "alice", "batched", print, 1h, 24h, run_rules);
+  auto other = store::begin(tx, "alice", "batched", rules::fingerprint("POST", targets, "", "{ }"), 1h, 24h, run_rules);
+  tx.commit();
+  CHECK_FALSE(first.attempt.empty());
+  CHECK(second.attempt.empty());
+  CHECK(second.found.state == store::key_state::running);
+  CHECK(other.attempt.empty());
+  CHECK_FALSE(other.found.same_request);
   CHECK(query_value(pg.dsn(), "SELECT count(*) FROM idempotency_keys") == "1");
 }
