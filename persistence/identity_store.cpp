@@ -5,6 +5,7 @@
 #include <pqxx/pqxx>
 
 #include "actors/identity/crypto.hpp"
+#include "persistence/sql_array.hpp"
 #include "runtime/errors.hpp"
 
 namespace troupe::persistence::identity_store {
@@ -138,16 +139,18 @@ new_session create_session(pqxx::connection_base& c, const std::string& user_id,
   return s;
 }
 
-caf::expected<identity::caller> live_session(pqxx::connection_base& c, const std::string& session_id) {
-  pqxx::read_transaction tx(c);
-  auto r = tx.exec_params("SELECT s.user_id, coalesce(u.client_id, ''), u.role FROM sessions s"
-                          " JOIN users u ON u.id = s.user_id"
-                          " WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > now()",
-                          session_id);
-  if (r.empty())
-    return make_error(errc::unauthenticated, "the session has ended");
-  return identity::caller{r[0][0].as<std::string>(), r[0][1].as<std::string>(), r[0][2].as<std::string>(),
-                          session_id};
+std::map<std::string, identity::caller> live_sessions(pqxx::connection_base& c,
+                                                      const std::vector<std::string>& session_ids) {
+  pqxx::nontransaction tx(c);
+  std::map<std::string, identity::caller> out;
+  for (auto row : tx.exec_params("SELECT s.id, s.user_id, coalesce(u.client_id, ''), u.role FROM sessions s"
+                                 " JOIN users u ON u.id = s.user_id"
+                                 " WHERE s.id = ANY($1::text[]) AND s.revoked_at IS NULL AND s.expires_at > now()",
+                                 text_array(session_ids))) {
+    auto id = row[0].as<std::string>();
+    out[id] = identity::caller{row[1].as<std::string>(), row[2].as<std::string>(), row[3].as<std::string>(), id};
+  }
+  return out;
 }
 
 void revoke_session(pqxx::connection_base& c, const std::string& session_id) {

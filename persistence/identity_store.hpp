@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 #include <caf/expected.hpp>
 
@@ -51,10 +53,12 @@ struct new_session {
 // ended are deleted on the way.
 new_session create_session(pqxx::connection_base& c, const std::string& user_id, milliseconds ttl);
 
-// The caller behind a session that has neither expired nor been revoked,
-// with its user's role and client id as they are now; errc::unauthenticated
-// otherwise.
-caf::expected<identity::caller> live_session(pqxx::connection_base& c, const std::string& session_id);
+// The callers behind those of `session_ids` whose sessions have neither
+// expired nor been revoked, by session id, with their users' roles and
+// client ids as they are now. One statement for the requests of many
+// callers, outside any transaction: every request checks a session.
+std::map<std::string, identity::caller> live_sessions(pqxx::connection_base& c,
+                                                      const std::vector<std::string>& session_ids);
 
 // Ends a session; ending one that has ended already is no error.
 void revoke_session(pqxx::connection_base& c, const std::string& session_id);

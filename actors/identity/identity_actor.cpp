@@ -41,10 +41,22 @@ using identity_impl = identity_actor::extend<caf::reacts_to<step_atom, step>>;
 
 using secret_waiter = std::function<void(caf::expected<std::string>)>;
 
+// A request's session, to look up with the others that wait.
+struct session_check {
+  std::string session_id;
+  std::string user_id; // a bearer token's subject, which must be the session's user; "" for a cookie
+  caf::typed_response_promise<caller> promise;
+};
+
 struct identity_state {
   std::string secret; // empty until read from the config or the database
   bool loading_secret = false;
   std::vector<secret_waiter> waiting_for_secret;
+  // Sessions are looked up one statement at a time; the requests that come
+  // meanwhile wait and go together in the next.
+  std::vector<session_check> sessions_wanted;
+  bool checking_sessions = false;
+  std::function<void()> check_sessions;
   static inline const char* name = "identity";
 };
 
@@ -112,6 +124,42 @@ identity_impl::behavior_type identity_actor_impl(identity_impl::stateful_pointer
         for (auto& w : waiting)
           w(secret);
       }));
+  };
+
+  // Looks up the sessions that requests wait for, all in one statement,
+  // and answers each request on the worker.
+  self->state.check_sessions = [=] {
+    auto& st = self->state;
+    if (st.checking_sessions || st.sessions_wanted.empty())
+      return;
+    st.checking_sessions = true;
+    auto checks = std::make_shared<std::vector<session_check>>(std::move(st.sessions_wanted));
+    st.sessions_wanted.clear();
+    std::vector<std::string> ids;
+    for (auto& c : *checks)
+      ids.push_back(c.session_id);
+    using found = std::map<std::string, caller>;
+    s.pool->run<found>(
+      [ids = std::move(ids)](pqxx::connection_base& c) -> caf::expected<found> { return store::live_sessions(c, ids); },
+      [checks, me, self](caf::expected<found> live) {
+        for (auto& c : *checks) {
+          if (!live) {
+            c.promise.deliver(live.error());
+            continue;
+          }
+          auto i = live->find(c.session_id);
+          if (i == live->end())
+            c.promise.deliver(make_error(errc::unauthenticated, "the session has ended"));
+          else if (!c.user_id.empty() && c.user_id != i->second.user_id)
+            c.promise.deliver(make_error(errc::unauthenticated, "the bearer token is invalid"));
+          else
+            c.promise.deliver(i->second);
+        }
+        caf::anon_send(me, step_atom::value, step{[self] {
+                         self->state.checking_sessions = false;
+                         self->state.check_sessions();
+                       }});
+      });
   };
 
   // Stores a user whose password is hashed already.
@@ -227,19 +275,12 @@ identity_impl::behavior_type identity_actor_impl(identity_impl::stateful_pointer
             promise.deliver(claims.error());
             return;
           }
-          s.pool->run<caller>(
-            [claims = *claims](pqxx::connection_base& c) -> caf::expected<caller> {
-              auto who = store::live_session(c, claims.sid);
-              if (who && who->user_id != claims.sub)
-                return make_error(errc::unauthenticated, "the bearer token is invalid");
-              return who;
-            },
-            deliver_to(promise));
+          self->state.sessions_wanted.push_back({claims->sid, claims->sub, promise});
+          self->state.check_sessions();
         });
       } else if (!presented.session_token.empty()) {
-        s.pool->run<caller>([id = crypto::sha256_hex(presented.session_token)](
-                              pqxx::connection_base& c) { return store::live_session(c, id); },
-                            deliver_to(promise));
+        self->state.sessions_wanted.push_back({crypto::sha256_hex(presented.session_token), "", promise});
+        self->state.check_sessions();
       } else {
         promise.deliver(make_error(errc::unauthenticated, "credentials required"));
       }
