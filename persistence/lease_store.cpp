@@ -14,12 +14,16 @@ void ensure_shards(pqxx::connection_base& c, int shards) {
 
 std::vector<lease_row> tick(pqxx::connection_base& c, const lease_tick& t) {
   pqxx::work tx(c);
-  // Rows are locked in shard order first, as fenced writes do too: two
-  // nodes' ticks (and writes) then wait for each other, never deadlock.
+  // Rows are locked in shard order first: two nodes' ticks then wait for
+  // each other, never deadlock. Only the rows whose owner changes are
+  // locked FOR UPDATE, which fenced writes (FOR KEY SHARE) wait for; a
+  // renewal (FOR NO KEY UPDATE) lets them run on.
   auto touched = t.release;
   touched.insert(touched.end(), t.acquire.begin(), t.acquire.end());
-  tx.exec_params("SELECT 1 FROM shard_leases WHERE shard = ANY($1::int[]) OR owner_incarnation = $2"
-                 " ORDER BY shard FOR UPDATE",
+  tx.exec_params("SELECT 1 FROM shard_leases WHERE shard = ANY($1::int[]) ORDER BY shard FOR UPDATE",
+                 int_array(touched));
+  tx.exec_params("SELECT 1 FROM shard_leases WHERE owner_incarnation = $2 AND shard <> ALL($1::int[])"
+                 " ORDER BY shard FOR NO KEY UPDATE",
                  int_array(touched), t.incarnation);
   if (!t.release.empty())
     tx.exec_params("UPDATE shard_leases SET owner = NULL, owner_incarnation = NULL, expires_at = '-infinity'"
@@ -46,7 +50,7 @@ std::vector<lease_row> tick(pqxx::connection_base& c, const lease_tick& t) {
 
 bool holds(pqxx::transaction_base& tx, int shard, std::int64_t incarnation) {
   return !tx.exec_params("SELECT 1 FROM shard_leases WHERE shard = $1 AND owner_incarnation = $2"
-                         " AND expires_at > now() FOR SHARE",
+                         " AND expires_at > now() FOR KEY SHARE",
                          shard, incarnation)
             .empty();
 }
@@ -54,7 +58,7 @@ bool holds(pqxx::transaction_base& tx, int shard, std::int64_t incarnation) {
 std::map<int, std::int64_t> held(pqxx::transaction_base& tx, std::vector<int> shards, std::int64_t incarnation) {
   std::map<int, std::int64_t> out;
   for (auto row : tx.exec_params("SELECT shard, epoch FROM shard_leases WHERE shard = ANY($1::int[])"
-                                 " AND owner_incarnation = $2 ORDER BY shard FOR SHARE",
+                                 " AND owner_incarnation = $2 ORDER BY shard FOR KEY SHARE",
                                  int_array(shards), incarnation))
     out.emplace(row[0].as<int>(), row[1].as<std::int64_t>());
   return out;

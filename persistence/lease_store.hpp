@@ -44,13 +44,14 @@ void ensure_shards(pqxx::connection_base& c, int shards);
 std::vector<lease_row> tick(pqxx::connection_base& c, const lease_tick& t);
 
 // The fence of a write made for `shard` in `tx`: true while `incarnation`
-// holds the lease, which then stays locked FOR SHARE until `tx` ends, so a
-// takeover waits for the write or the write sees the takeover.
+// holds the lease, which then stays locked FOR KEY SHARE until `tx` ends, so
+// a takeover (FOR UPDATE) waits for the write or the write sees the
+// takeover. Renewals, which only move expires_at, wait for no write.
 bool holds(pqxx::transaction_base& tx, int shard, std::int64_t incarnation);
 
 // The same fence for a batch: the epochs of those of `shards` that
-// `incarnation` holds, their rows locked FOR SHARE (in shard order, as a
-// tick locks them) until `tx` ends.
+// `incarnation` holds, their rows locked FOR KEY SHARE (in shard order, as
+// a tick locks them) until `tx` ends.
 std::map<int, std::int64_t> held(pqxx::transaction_base& tx, std::vector<int> shards, std::int64_t incarnation);
 
 // Gives up every lease of this incarnation (a clean shutdown), so that the
