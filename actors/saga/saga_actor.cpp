@@ -35,6 +35,9 @@ struct saga_actor_state {
   bool busy = false;     // a step or a write is under way
   bool pausing = false;  // waiting out a backoff
   std::function<void()> after_write;
+  // Written in the transaction of the next write: a step's end with the
+  // start of the step after it, a new saga with its first step's start.
+  std::function<void(persistence::group_commit::batch&)> unwritten;
   std::optional<std::pair<std::string, std::string>> to_start; // type, input
   std::vector<caf::response_promise> waiting;
   std::minstd_rand rng{std::random_device{}()};
@@ -64,12 +67,16 @@ caf::behavior saga_actor(caf::stateful_actor<saga_actor_state>* self, std::strin
   };
   // Writes under the shard's lease; `then` runs once it is committed.
   auto write = [=](std::function<void(persistence::group_commit::batch&)> job, std::function<void()> then) {
-    self->state.busy = true;
-    self->state.after_write = std::move(then);
+    auto& st = self->state;
+    st.busy = true;
+    st.after_write = std::move(then);
+    auto first = std::exchange(st.unwritten, nullptr);
     writes->submit(
       [=](persistence::group_commit::batch& b) -> caf::error {
         if (!b.holds(shard, epoch))
           return make_error(errc::lease_lost, "saga " + id + ": shard " + std::to_string(shard) + " has moved");
+        if (first)
+          first(b);
         job(b);
         return {};
       },
@@ -118,28 +125,41 @@ caf::behavior saga_actor(caf::stateful_actor<saga_actor_state>* self, std::strin
               e.saga_state = to_string(next.state);
               e.saga_step = next.step;
               e.context = st.context.dump();
-              write([=](auto& b) { store::step_ended(b, e); },
-                    [=] {
-                      auto& st = self->state;
-                      auto& row = st.rec->steps.at(static_cast<std::size_t>(i));
-                      row.status = e.status;
-                      row.last_error = e.error;
-                      st.rec->state = e.saga_state;
-                      st.rec->step = e.saga_step;
-                      st.rec->context = e.context;
-                      if (!e.saga_error.empty())
-                        st.rec->error = e.saga_error;
-                      st.at = next;
-                      if (finished(next.state))
-                        s.metrics->sagas_finished.Add({{"type", st.rec->type}, {"state", e.saga_state}}).Increment();
-                      if (next == before) {
-                        s.metrics->saga_step_retries.Add({{"type", st.rec->type}, {"step", row.name}}).Increment();
-                        st.pausing = true;
-                        self->delayed_send(self, delay(row.attempts + 1), retry_atom::value);
-                        return;
-                      }
-                      st.run();
-                    });
+              auto ended = [=] {
+                auto& st = self->state;
+                auto& row = st.rec->steps.at(static_cast<std::size_t>(i));
+                row.status = e.status;
+                row.last_error = e.error;
+                st.rec->state = e.saga_state;
+                st.rec->step = e.saga_step;
+                st.rec->context = e.context;
+                if (!e.saga_error.empty())
+                  st.rec->error = e.saga_error;
+                st.at = next;
+              };
+              auto end = [e](persistence::group_commit::batch& b) { store::step_ended(b, e); };
+              if (!finished(next.state) && !(next == before)) {
+                // Should the write fail, the saga reloads what was written
+                // and sends this step again, under the same idempotency key.
+                ended();
+                st.unwritten = end;
+                st.busy = false;
+                return st.run();
+              }
+              write(end, [=] {
+                auto& st = self->state;
+                ended();
+                if (finished(next.state))
+                  s.metrics->sagas_finished.Add({{"type", st.rec->type}, {"state", e.saga_state}}).Increment();
+                if (next == before) {
+                  auto& row = st.rec->steps.at(static_cast<std::size_t>(i));
+                  s.metrics->saga_step_retries.Add({{"type", st.rec->type}, {"step", row.name}}).Increment();
+                  st.pausing = true;
+                  self->delayed_send(self, delay(row.attempts + 1), retry_atom::value);
+                  return;
+                }
+                st.run();
+              });
             });
           });
   };
@@ -173,20 +193,19 @@ caf::behavior saga_actor(caf::stateful_actor<saga_actor_state>* self, std::strin
     v.context = "{}";
     for (auto& sd : def->second.steps)
       v.steps.push_back({sd.name, sd.pivot, "pending", 0, {}, 0, 0});
-    write([v](auto& b) {
-            if (!store::create(b, v))
-              throw std::runtime_error("saga " + v.id + " exists already");
-          },
-          [=] {
-            auto& st = self->state;
-            st.to_start.reset();
-            st.def = &def->second;
-            st.rec = v;
-            st.input = std::move(parsed);
-            st.context = json::object();
-            st.at = at;
-            st.run();
-          });
+    // Written with the first step's start: should that fail, the saga
+    // reloads, finds itself written or not, and goes on or starts again
+    // (from to_start, kept for that).
+    st.unwritten = [v](persistence::group_commit::batch& b) {
+      if (!store::create(b, v))
+        throw std::runtime_error("saga " + v.id + " exists already");
+    };
+    st.def = &def->second;
+    st.rec = v;
+    st.input = std::move(parsed);
+    st.context = json::object();
+    st.at = at;
+    st.run();
   };
   return {
     [=](start_atom, const std::string& type, const std::string& input) -> caf::result<saga_view> {
