@@ -136,3 +136,36 @@ start_nginx() {
 # Number formatting: fmt VALUE [DECIMALS].
 fmt() { awk -v v="$1" -v d="${2:-0}" 'BEGIN { printf "%." d "f", v }'; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "nan"; else printf "%.6g", a / b }'; }
+
+# each P WHAT EXPECT LIST SCRIPT [ARG...]: runs `sh -c SCRIPT` once per line
+# of LIST, P at once, with $1 the work dir, then the ARGs, then the line's
+# words. SCRIPT prints "WORD HTTP_CODE BODY_FILE" (curl -w); dies unless
+# every code is EXPECT.
+each() {
+  local p=$1 what=$2 expect=$3 list=$4 script=$5 codes=$4.codes failed code body
+  shift 5
+  log "$what: $(wc -l <"$list") requests, $p at once"
+  : >"$codes"
+  # xargs exits 123 when a curl failed: the code (000) tells.
+  run_fg xargs -a "$list" -P "$p" -L 1 sh -c "$script" sh "$WORK" "$@" >>"$codes" || true
+  [[ $(wc -l <"$codes") == $(wc -l <"$list") ]] || die "$what: $(wc -l <"$codes") answers for $(wc -l <"$list") requests"
+  failed=$(awk -v e="$expect" '$2 != e' "$codes")
+  [[ -n $failed ]] || return 0
+  read -r _ code body <<<"$failed"
+  die "$what: $(wc -l <<<"$failed") answers not $expect; the first: $code $(cat "$body" 2>/dev/null || true)"
+}
+
+# wrk_script FILE: FILE, a wrk script that starts with counted.lua; the
+# rest of it comes on stdin.
+wrk_script() { { echo "dofile('$ROOT/scripts/bench/counted.lua')"; cat; } >"$1"; }
+
+# wrk_field FILE NAME: NAME=VALUE from the "result" line counted.lua printed.
+wrk_field() { awk -v k="$2" '$1 == "result" { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' "$1"; }
+
+# route_count URL ROUTE STATUS_CLASS: troupe_http_requests_total of ROUTE
+# (its pattern) answered STATUS_CLASS (2xx...) by the node at URL.
+route_count() {
+  curl -sf --max-time 5 "$1/metrics" | awk -v r="route=\"$2\"" -v s="status=\"$3\"" '
+    index($0, "troupe_http_requests_total{") == 1 && index($0, r) && index($0, s) { v += $NF }
+    END { printf "%.0f\n", v }'
+}
