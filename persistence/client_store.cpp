@@ -2,6 +2,7 @@
 
 #include <pqxx/pqxx>
 
+#include "persistence/prepared.hpp"
 #include "runtime/errors.hpp"
 
 namespace troupe::persistence::client_store {
@@ -22,15 +23,15 @@ caf::error not_found(const std::string& id) {
 } // namespace
 
 clients::client add(group_commit::batch& b, const clients::client& c) {
-  b.tx.exec_params("INSERT INTO clients (id, login, first_name, last_name, email, status)"
-                   " VALUES ($1, $2, $3, $4, $5, 'pending') ON CONFLICT (id) DO NOTHING",
-                   c.id, c.login, c.first_name, c.last_name, c.email);
-  return to_client(b.tx.exec_params1(std::string("SELECT ") + columns + " FROM clients WHERE id = $1", c.id));
+  exec_prepared(b.tx, "INSERT INTO clients (id, login, first_name, last_name, email, status)"
+                      " VALUES ($1, $2, $3, $4, $5, 'pending') ON CONFLICT (id) DO NOTHING",
+                      c.id, c.login, c.first_name, c.last_name, c.email);
+  return to_client(exec_prepared1(b.tx, std::string("SELECT ") + columns + " FROM clients WHERE id = $1", c.id));
 }
 
 caf::expected<clients::client> set_status(group_commit::batch& b, const std::string& id, const std::string& status,
                                           const std::string& user_id) {
-  auto r = b.tx.exec_params(std::string("UPDATE clients SET status = $2, user_id = coalesce(nullif($3, ''), user_id),"
+  auto r = exec_prepared(b.tx, std::string("UPDATE clients SET status = $2, user_id = coalesce(nullif($3, ''), user_id),"
                                         " updated_at = now() WHERE id = $1 RETURNING ") +
                               columns,
                             id, status, user_id);
@@ -40,8 +41,8 @@ caf::expected<clients::client> set_status(group_commit::batch& b, const std::str
 }
 
 caf::expected<clients::client> get(pqxx::connection_base& c, const std::string& id) {
-  pqxx::read_transaction tx(c);
-  auto r = tx.exec_params(std::string("SELECT ") + columns + " FROM clients WHERE id = $1", id);
+  pqxx::nontransaction tx(c); // one statement: a transaction would add three round trips
+  auto r = exec_prepared(tx, std::string("SELECT ") + columns + " FROM clients WHERE id = $1", id);
   if (r.empty())
     return not_found(id);
   return to_client(r[0]);

@@ -13,8 +13,7 @@ namespace troupe::persistence {
 bool group_commit::batch::holds(int shard, std::int64_t epoch) {
   auto i = held_.find(shard);
   if (i == held_.end()) {
-    auto found = lease_store::held(tx, {shard}, incarnation_);
-    i = held_.emplace(shard, found.empty() ? -1 : found.begin()->second).first;
+    i = held_.emplace(shard, lease_store::held_epoch(tx, shard, incarnation_).value_or(-1)).first;
   }
   return i->second == epoch;
 }

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include "persistence/prepared.hpp"
+
 namespace troupe::persistence::idempotency_store {
 namespace {
 
@@ -46,10 +48,10 @@ claim begin(pqxx::transaction_base& tx, const std::string& scope, const std::str
   // Loops only when another request inserts the key between the read and
   // the insert; the next read then finds (and waits for) its row.
   for (;;) {
-    auto r = tx.exec_params("SELECT state, fingerprint = $3, locked_until > now(), expires_at <= now(), status,"
-                            " content_type, headers::text, body"
-                            " FROM idempotency_keys WHERE scope = $1 AND key = $2 FOR UPDATE",
-                            scope, key, print);
+    auto r = exec_prepared(tx, "SELECT state, fingerprint = $3, locked_until > now(), expires_at <= now(), status,"
+                               " content_type, headers::text, body"
+                               " FROM idempotency_keys WHERE scope = $1 AND key = $2 FOR UPDATE",
+                               scope, key, print);
     claim out;
     if (!r.empty())
       out.found = to_found(r[0]);
@@ -59,17 +61,17 @@ claim begin(pqxx::transaction_base& tx, const std::string& scope, const std::str
       return out;
     auto taken =
       r.empty()
-        ? tx.exec_params("INSERT INTO idempotency_keys (scope, key, fingerprint, state, locked_until, expires_at)"
-                         " VALUES ($1, $2, $3, 'running', now() + $4::bigint * interval '1 millisecond',"
-                         "  now() + $5::bigint * interval '1 millisecond')"
-                         " ON CONFLICT (scope, key) DO NOTHING RETURNING attempt::text",
-                         scope, key, print, lock_ms, keep_ms)
-        : tx.exec_params("UPDATE idempotency_keys SET attempt = gen_random_uuid(), fingerprint = $3,"
-                         " state = 'running', status = NULL, content_type = NULL, headers = NULL, body = NULL,"
-                         " created_at = now(), locked_until = now() + $4::bigint * interval '1 millisecond',"
-                         " expires_at = now() + $5::bigint * interval '1 millisecond'"
-                         " WHERE scope = $1 AND key = $2 RETURNING attempt::text",
-                         scope, key, print, lock_ms, keep_ms);
+        ? exec_prepared(tx, "INSERT INTO idempotency_keys (scope, key, fingerprint, state, locked_until, expires_at)"
+                            " VALUES ($1, $2, $3, 'running', now() + $4::bigint * interval '1 millisecond',"
+                            "  now() + $5::bigint * interval '1 millisecond')"
+                            " ON CONFLICT (scope, key) DO NOTHING RETURNING attempt::text",
+                            scope, key, print, lock_ms, keep_ms)
+        : exec_prepared(tx, "UPDATE idempotency_keys SET attempt = gen_random_uuid(), fingerprint = $3,"
+                            " state = 'running', status = NULL, content_type = NULL, headers = NULL, body = NULL,"
+                            " created_at = now(), locked_until = now() + $4::bigint * interval '1 millisecond',"
+                            " expires_at = now() + $5::bigint * interval '1 millisecond'"
+                            " WHERE scope = $1 AND key = $2 RETURNING attempt::text",
+                            scope, key, print, lock_ms, keep_ms);
     if (!taken.empty()) {
       out.attempt = taken[0][0].as<std::string>();
       return out;
@@ -79,18 +81,18 @@ claim begin(pqxx::transaction_base& tx, const std::string& scope, const std::str
 
 bool complete(pqxx::transaction_base& tx, const std::string& scope, const std::string& key,
               const std::string& attempt, const stored_response& answer, milliseconds ttl) {
-  auto r = tx.exec_params("UPDATE idempotency_keys SET state = 'done', status = $4, content_type = $5,"
-                          " headers = $6::jsonb, body = $7,"
-                          " expires_at = now() + $8::bigint * interval '1 millisecond'"
-                          " WHERE scope = $1 AND key = $2 AND attempt = $3::uuid AND state = 'running'",
-                          scope, key, attempt, answer.status, answer.content_type, headers_json(answer),
-                          pqxx::binarystring(answer.body), static_cast<std::int64_t>(ttl.count()));
+  auto r = exec_prepared(tx, "UPDATE idempotency_keys SET state = 'done', status = $4, content_type = $5,"
+                             " headers = $6::jsonb, body = $7,"
+                             " expires_at = now() + $8::bigint * interval '1 millisecond'"
+                             " WHERE scope = $1 AND key = $2 AND attempt = $3::uuid AND state = 'running'",
+                             scope, key, attempt, answer.status, answer.content_type, headers_json(answer),
+                             pqxx::binarystring(answer.body), static_cast<std::int64_t>(ttl.count()));
   return r.affected_rows() == 1;
 }
 
 bool release(pqxx::transaction_base& tx, const std::string& scope, const std::string& key,
              const std::string& attempt) {
-  auto r = tx.exec_params(
+  auto r = exec_prepared(tx,
     "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND attempt = $3::uuid AND state = 'running'", scope,
     key, attempt);
   return r.affected_rows() == 1;

@@ -5,6 +5,7 @@
 #include <pqxx/pqxx>
 
 #include "actors/identity/crypto.hpp"
+#include "persistence/prepared.hpp"
 #include "persistence/sql_array.hpp"
 #include "runtime/errors.hpp"
 
@@ -44,7 +45,7 @@ caf::error no_user(const std::string& id) {
 caf::expected<std::optional<identity::user>> created_before(pqxx::work& tx, const identity::new_user& u) {
   if (u.created_by.empty())
     return std::optional<identity::user>{};
-  auto r = tx.exec_params(sql("SELECT ", " FROM users WHERE created_by = $1"), u.created_by);
+  auto r = exec_prepared(tx, sql("SELECT ", " FROM users WHERE created_by = $1"), u.created_by);
   if (r.empty())
     return std::optional<identity::user>{};
   auto before = to_user(r[0]);
@@ -65,9 +66,9 @@ caf::expected<identity::user> create_user(pqxx::connection_base& c, const identi
     return before.error();
   if (*before)
     return **before;
-  auto r = tx.exec_params(sql("INSERT INTO users (login, password_hash, first_name, last_name, email, role, created_by)"
-                              " VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, '')) ON CONFLICT DO NOTHING RETURNING "),
-                          u.login, password_hash, u.first_name, u.last_name, u.email, role, u.created_by);
+  auto r = exec_prepared(tx, sql("INSERT INTO users (login, password_hash, first_name, last_name, email, role, created_by)"
+                                 " VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, '')) ON CONFLICT DO NOTHING RETURNING "),
+                             u.login, password_hash, u.first_name, u.last_name, u.email, role, u.created_by);
   if (r.empty()) {
     // Either the login is taken, or a repeat of this very command committed
     // in between (the key's row is visible now that the insert waited on it).
@@ -84,7 +85,7 @@ caf::expected<identity::user> create_user(pqxx::connection_base& c, const identi
 
 caf::expected<user_with_hash> find_by_login(pqxx::connection_base& c, const std::string& login) {
   pqxx::read_transaction tx(c);
-  auto r = tx.exec_params(sql("SELECT ", " FROM users WHERE login = $1"), login);
+  auto r = exec_prepared(tx, sql("SELECT ", " FROM users WHERE login = $1"), login);
   if (r.empty())
     return make_error(errc::not_found, "no user with login '" + login + "'");
   return to_user_with_hash(r[0]);
@@ -92,7 +93,7 @@ caf::expected<user_with_hash> find_by_login(pqxx::connection_base& c, const std:
 
 caf::expected<user_with_hash> find_by_id(pqxx::connection_base& c, const std::string& id) {
   pqxx::read_transaction tx(c);
-  auto r = tx.exec_params(sql("SELECT ", " FROM users WHERE id = $1"), id);
+  auto r = exec_prepared(tx, sql("SELECT ", " FROM users WHERE id = $1"), id);
   if (r.empty())
     return no_user(id);
   return to_user_with_hash(r[0]);
@@ -101,8 +102,8 @@ caf::expected<user_with_hash> find_by_id(pqxx::connection_base& c, const std::st
 caf::expected<bool> set_client_id(pqxx::connection_base& c, const std::string& user_id,
                                          const std::string& client_id) {
   pqxx::work tx(c);
-  auto r = tx.exec_params("UPDATE users SET client_id = NULLIF($2, ''), updated_at = now() WHERE id = $1", user_id,
-                          client_id);
+  auto r = exec_prepared(tx, "UPDATE users SET client_id = NULLIF($2, ''), updated_at = now() WHERE id = $1", user_id,
+                             client_id);
   if (r.affected_rows() == 0)
     return no_user(user_id);
   tx.commit();
@@ -112,13 +113,13 @@ caf::expected<bool> set_client_id(pqxx::connection_base& c, const std::string& u
 caf::expected<bool> set_password_hash(pqxx::connection_base& c, const std::string& user_id,
                                              const std::string& password_hash, const std::string& keep_session) {
   pqxx::work tx(c);
-  auto r = tx.exec_params("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1", user_id,
-                          password_hash);
+  auto r = exec_prepared(tx, "UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1", user_id,
+                             password_hash);
   if (r.affected_rows() == 0)
     return no_user(user_id);
-  tx.exec_params("UPDATE sessions SET revoked_at = now()"
-                 " WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL AND expires_at > now()",
-                 user_id, keep_session);
+  exec_prepared(tx, "UPDATE sessions SET revoked_at = now()"
+                    " WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL AND expires_at > now()",
+                    user_id, keep_session);
   tx.commit();
   return true;
 }
@@ -128,12 +129,12 @@ new_session create_session(pqxx::connection_base& c, const std::string& user_id,
   s.token = identity::crypto::random_token(32);
   s.id = identity::crypto::sha256_hex(s.token);
   pqxx::work tx(c);
-  tx.exec_params("DELETE FROM sessions WHERE user_id = $1 AND (expires_at <= now() OR revoked_at IS NOT NULL)",
-                 user_id);
-  auto r = tx.exec_params("INSERT INTO sessions (id, user_id, expires_at)"
-                          " VALUES ($1, $2, now() + $3::float8 * interval '1 millisecond')"
-                          " RETURNING (extract(epoch FROM expires_at) * 1000)::bigint",
-                          s.id, user_id, static_cast<std::int64_t>(ttl.count()));
+  exec_prepared(tx, "DELETE FROM sessions WHERE user_id = $1 AND (expires_at <= now() OR revoked_at IS NOT NULL)",
+                    user_id);
+  auto r = exec_prepared(tx, "INSERT INTO sessions (id, user_id, expires_at)"
+                             " VALUES ($1, $2, now() + $3::float8 * interval '1 millisecond')"
+                             " RETURNING (extract(epoch FROM expires_at) * 1000)::bigint",
+                             s.id, user_id, static_cast<std::int64_t>(ttl.count()));
   s.expires_at_ms = r[0][0].as<std::int64_t>();
   tx.commit();
   return s;
@@ -155,7 +156,7 @@ std::map<std::string, identity::caller> live_sessions(pqxx::connection_base& c,
 
 void revoke_session(pqxx::connection_base& c, const std::string& session_id) {
   pqxx::work tx(c);
-  tx.exec_params("UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", session_id);
+  exec_prepared(tx, "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", session_id);
   tx.commit();
 }
 

@@ -2,6 +2,7 @@
 
 #include <pqxx/pqxx>
 
+#include "persistence/prepared.hpp"
 #include "persistence/sql_array.hpp"
 
 namespace troupe::persistence::lease_store {
@@ -49,9 +50,9 @@ std::vector<lease_row> tick(pqxx::connection_base& c, const lease_tick& t) {
 }
 
 bool holds(pqxx::transaction_base& tx, int shard, std::int64_t incarnation) {
-  return !tx.exec_params("SELECT 1 FROM shard_leases WHERE shard = $1 AND owner_incarnation = $2"
-                         " AND expires_at > now() FOR KEY SHARE",
-                         shard, incarnation)
+  return !exec_prepared(tx, "SELECT 1 FROM shard_leases WHERE shard = $1 AND owner_incarnation = $2"
+                            " AND expires_at > now() FOR KEY SHARE",
+                            shard, incarnation)
             .empty();
 }
 
@@ -62,6 +63,14 @@ std::map<int, std::int64_t> held(pqxx::transaction_base& tx, std::vector<int> sh
                                  int_array(shards), incarnation))
     out.emplace(row[0].as<int>(), row[1].as<std::int64_t>());
   return out;
+}
+
+std::optional<std::int64_t> held_epoch(pqxx::transaction_base& tx, int shard, std::int64_t incarnation) {
+  auto r = exec_prepared(tx, "SELECT epoch FROM shard_leases WHERE shard = $1 AND owner_incarnation = $2 FOR KEY SHARE",
+                         shard, incarnation);
+  if (r.empty())
+    return std::nullopt;
+  return r[0][0].as<std::int64_t>();
 }
 
 void release_all(pqxx::connection_base& c, std::int64_t incarnation) {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,10 @@ bool holds(pqxx::transaction_base& tx, int shard, std::int64_t incarnation);
 // `incarnation` holds, their rows locked FOR KEY SHARE (in shard order, as
 // a tick locks them) until `tx` ends.
 std::map<int, std::int64_t> held(pqxx::transaction_base& tx, std::vector<int> shards, std::int64_t incarnation);
+
+// The same for one shard: its epoch while `incarnation` holds it. Apart
+// from `held` because PostgreSQL would plan the array query at every call.
+std::optional<std::int64_t> held_epoch(pqxx::transaction_base& tx, int shard, std::int64_t incarnation);
 
 // Gives up every lease of this incarnation (a clean shutdown), so that the
 // survivors need not wait for them to expire.

@@ -2,13 +2,15 @@
 
 #include <pqxx/pqxx>
 
+#include "persistence/prepared.hpp"
+
 namespace troupe::persistence::notification_store {
 
 std::int64_t add(group_commit::batch& b, const notifications::notification& n) {
-  b.tx.exec_params("INSERT INTO notifications (key, user_id, type, data) VALUES ($1, nullif($2, ''), $3, $4::jsonb)"
-                   " ON CONFLICT (key) DO NOTHING",
-                   n.key, n.user_id, n.type, n.data);
-  return b.tx.exec_params1("SELECT id FROM notifications WHERE key = $1", n.key)[0].as<std::int64_t>();
+  exec_prepared(b.tx, "INSERT INTO notifications (key, user_id, type, data) VALUES ($1, nullif($2, ''), $3, $4::jsonb)"
+                      " ON CONFLICT (key) DO NOTHING",
+                      n.key, n.user_id, n.type, n.data);
+  return exec_prepared1(b.tx, "SELECT id FROM notifications WHERE key = $1", n.key)[0].as<std::int64_t>();
 }
 
 std::optional<notifications::notification> last(pqxx::connection_base& c) {

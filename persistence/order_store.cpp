@@ -2,6 +2,7 @@
 
 #include <pqxx/pqxx>
 
+#include "persistence/prepared.hpp"
 #include "runtime/errors.hpp"
 
 namespace troupe::persistence::order_store {
@@ -17,14 +18,14 @@ orders::order to_order(const pqxx::row& r) {
 } // namespace
 
 orders::order add(group_commit::batch& b, const orders::order& o) {
-  b.tx.exec_params("INSERT INTO orders (id, client_id, user_id, sum, status) VALUES ($1, $2, $3, $4, 'pending')"
-                   " ON CONFLICT (id) DO NOTHING",
-                   o.id, o.client_id, o.user_id, o.sum);
-  return to_order(b.tx.exec_params1(std::string("SELECT ") + columns + " FROM orders WHERE id = $1", o.id));
+  exec_prepared(b.tx, "INSERT INTO orders (id, client_id, user_id, sum, status) VALUES ($1, $2, $3, $4, 'pending')"
+                      " ON CONFLICT (id) DO NOTHING",
+                      o.id, o.client_id, o.user_id, o.sum);
+  return to_order(exec_prepared1(b.tx, std::string("SELECT ") + columns + " FROM orders WHERE id = $1", o.id));
 }
 
 caf::expected<orders::order> set_status(group_commit::batch& b, const std::string& id, const std::string& status) {
-  auto r = b.tx.exec_params(
+  auto r = exec_prepared(b.tx,
     std::string("UPDATE orders SET status = $2, updated_at = now() WHERE id = $1 RETURNING ") + columns, id, status);
   if (r.empty())
     return make_error(errc::not_found, "no order " + id);

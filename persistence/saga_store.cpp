@@ -2,6 +2,7 @@
 
 #include <pqxx/pqxx>
 
+#include "persistence/prepared.hpp"
 #include "persistence/sql_array.hpp"
 
 namespace troupe::persistence::saga_store {
@@ -35,9 +36,9 @@ saga::saga_view to_view(const pqxx::row& r) {
 } // namespace
 
 bool create(group_commit::batch& b, const saga::saga_view& s) {
-  auto r = b.tx.exec_params("INSERT INTO sagas (id, type, state, step, shard, input, context)"
-                            " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb) ON CONFLICT (id) DO NOTHING RETURNING 1",
-                            s.id, s.type, s.state, s.step, s.shard, s.input, s.context);
+  auto r = exec_prepared(b.tx, "INSERT INTO sagas (id, type, state, step, shard, input, context)"
+                               " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb) ON CONFLICT (id) DO NOTHING RETURNING 1",
+                               s.id, s.type, s.state, s.step, s.shard, s.input, s.context);
   if (r.empty())
     return false;
   std::vector<std::string> names;
@@ -46,39 +47,42 @@ bool create(group_commit::batch& b, const saga::saga_view& s) {
     names.push_back(st.name);
     pivots.push_back(st.pivot ? "true" : "false");
   }
-  b.tx.exec_params("INSERT INTO saga_steps (saga_id, step, name, pivot, status)"
-                   " SELECT $1, n - 1, name, pivot::boolean, 'pending'"
-                   " FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS s (name, pivot, n)",
-                   s.id, text_array(names), text_array(pivots));
+  exec_prepared(b.tx, "INSERT INTO saga_steps (saga_id, step, name, pivot, status)"
+                      " SELECT $1, n - 1, name, pivot::boolean, 'pending'"
+                      " FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS s (name, pivot, n)",
+                      s.id, text_array(names), text_array(pivots));
   return true;
 }
 
 void step_started(group_commit::batch& b, const std::string& id, int step, const std::string& status) {
-  b.tx.exec_params("UPDATE saga_steps SET status = $3, attempts = attempts + 1,"
-                   " started_at = coalesce(started_at, now()) WHERE saga_id = $1 AND step = $2",
-                   id, step, status);
+  exec_prepared(b.tx, "UPDATE saga_steps SET status = $3, attempts = attempts + 1,"
+                      " started_at = coalesce(started_at, now()) WHERE saga_id = $1 AND step = $2",
+                      id, step, status);
 }
 
 void step_ended(group_commit::batch& b, const step_end& e) {
-  b.tx.exec_params("UPDATE saga_steps SET status = $3, last_error = nullif($4, ''), finished_at = now()"
-                   " WHERE saga_id = $1 AND step = $2",
-                   e.id, e.step, e.status, e.error);
-  b.tx.exec_params("UPDATE sagas SET state = $2, step = $3, context = $4::jsonb,"
-                   " error = coalesce(nullif($5, ''), error), updated_at = now(),"
-                   " finished_at = CASE WHEN $2 IN ('completed', 'compensated') THEN now() END WHERE id = $1",
-                   e.id, e.saga_state, e.saga_step, e.context, e.saga_error);
+  exec_prepared(b.tx, "UPDATE saga_steps SET status = $3, last_error = nullif($4, ''), finished_at = now()"
+                      " WHERE saga_id = $1 AND step = $2",
+                      e.id, e.step, e.status, e.error);
+  exec_prepared(b.tx, "UPDATE sagas SET state = $2, step = $3, context = $4::jsonb,"
+                      " error = coalesce(nullif($5, ''), error), updated_at = now(),"
+                      " finished_at = CASE WHEN $2 IN ('completed', 'compensated') THEN now() END WHERE id = $1",
+                      e.id, e.saga_state, e.saga_step, e.context, e.saga_error);
 }
 
 std::optional<saga::saga_view> load(pqxx::connection_base& c, const std::string& id) {
-  pqxx::read_transaction tx(c);
-  auto r = tx.exec_params("SELECT " + saga_columns() + " FROM sagas WHERE id = $1", id);
+  // Outside a transaction (three round trips fewer for every new saga): its
+  // owner loads it with no write of its own in flight, and no other node's
+  // write commits once the lease moved.
+  pqxx::nontransaction tx(c);
+  auto r = exec_prepared(tx, "SELECT " + saga_columns() + " FROM sagas WHERE id = $1", id);
   if (r.empty())
     return std::nullopt;
   auto v = to_view(r[0]);
-  for (auto row : tx.exec_params(std::string("SELECT name, pivot, status, attempts, coalesce(last_error, ''), ") +
-                                   ms("started_at") + ", " + ms("finished_at") +
-                                   " FROM saga_steps WHERE saga_id = $1 ORDER BY step",
-                                 id))
+  for (auto row : exec_prepared(tx, std::string("SELECT name, pivot, status, attempts, coalesce(last_error, ''), ") +
+                                      ms("started_at") + ", " + ms("finished_at") +
+                                      " FROM saga_steps WHERE saga_id = $1 ORDER BY step",
+                                    id))
     v.steps.push_back({row[0].as<std::string>(), row[1].as<bool>(), row[2].as<std::string>(), row[3].as<int>(),
                        row[4].as<std::string>(), row[5].as<std::int64_t>(), row[6].as<std::int64_t>()});
   return v;
