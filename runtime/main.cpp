@@ -2,6 +2,7 @@
 // list (config -> persistence -> actors -> edge), shutdown as the same list
 // backwards.
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -206,7 +207,12 @@ int run_node(node_config cfg) {
   self->send_exit(root, caf::exit_reason::user_shutdown);
   self->wait_for(root);
   spdlog::info("stopped");
-  return *escalated ? 1 : 0;
+  // Every actor has ended, results are flushed and leases released. CAF
+  // 0.17's actor_system destructor can still wait forever for the threads
+  // of detached actors that have ended (actor-framework#1196, fixed in
+  // 0.18), as the Kafka relay and consumers are: leave without it.
+  spdlog::shutdown();
+  std::_Exit(*escalated ? 1 : 0);
 }
 
 struct kafka_dev_options {
