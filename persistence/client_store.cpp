@@ -32,9 +32,9 @@ clients::client add(group_commit::batch& b, const clients::client& c) {
 caf::expected<clients::client> set_status(group_commit::batch& b, const std::string& id, const std::string& status,
                                           const std::string& user_id) {
   auto r = exec_prepared(b.tx, std::string("UPDATE clients SET status = $2, user_id = coalesce(nullif($3, ''), user_id),"
-                                        " updated_at = now() WHERE id = $1 RETURNING ") +
-                              columns,
-                            id, status, user_id);
+                                           " updated_at = now() WHERE id = $1 RETURNING ") +
+                                 columns,
+                         id, status, user_id);
   if (r.empty())
     return not_found(id);
   return to_client(r[0]);
