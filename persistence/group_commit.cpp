@@ -1,29 +1,35 @@
 #include "persistence/group_commit.hpp"
 
 #include <memory>
+#include <set>
 
 #include <pqxx/pqxx>
 
 #include "persistence/lease_store.hpp"
 #include "persistence/pg_pool.hpp"
+#include "persistence/prepared.hpp"
 #include "runtime/errors.hpp"
 
 namespace troupe::persistence {
 
-bool group_commit::batch::holds(int shard, std::int64_t epoch) {
-  auto i = held_.find(shard);
-  if (i == held_.end()) {
-    i = held_.emplace(shard, lease_store::held_epoch(tx, shard, incarnation_).value_or(-1)).first;
+void group_commit::batch::defer_quoted(const std::string& sql, std::initializer_list<std::string> quoted) {
+  auto name = prepared(tx.conn(), sql);
+  tx.conn().prepare_now(name);
+  deferred_ += "EXECUTE " + name;
+  const char* sep = "(";
+  for (auto& q : quoted) {
+    deferred_ += sep + q;
+    sep = ", ";
   }
-  return i->second == epoch;
+  deferred_ += quoted.size() == 0 ? ";\n" : ");\n";
 }
 
 group_commit::group_commit(pg_pool& pool, std::int64_t incarnation, int in_flight, std::size_t limit)
   : pool_(pool), incarnation_(incarnation), max_in_flight_(in_flight), limit_(limit) {}
 
-void group_commit::submit(job work, done_fn done) {
+void group_commit::submit(job work, done_fn done, std::optional<fence> f) {
   std::unique_lock lock(mutex_);
-  queue_.push_back({std::move(work), std::move(done)});
+  queue_.push_back({std::move(work), std::move(done), f});
   start_batches(lock);
 }
 
@@ -51,16 +57,28 @@ void group_commit::start_batches(std::unique_lock<std::mutex>& lock) {
 
 std::vector<caf::error> group_commit::run(pqxx::connection_base& c, const std::vector<queued>& jobs) {
   try {
-    pqxx::work tx(c);
-    batch b(tx, incarnation_);
-    std::vector<caf::error> out;
+    // BEGIN and COMMIT are sent by hand, each with other statements.
+    pqxx::nontransaction tx(c);
+    std::set<int> shards;
     for (auto& j : jobs)
-      out.push_back(j.work(b));
-    tx.commit();
+      if (j.f)
+        shards.insert(j.f->shard);
+    auto held = lease_store::begin_holding(tx, shards, incarnation_);
+    batch b(tx);
+    std::vector<caf::error> out;
+    for (auto& j : jobs) {
+      auto h = j.f ? held.find(j.f->shard) : held.end();
+      if (j.f && (h == held.end() || h->second != j.f->epoch))
+        out.push_back(make_error(errc::lease_lost, "shard " + std::to_string(j.f->shard) + " has moved"));
+      else
+        out.push_back(j.work(b));
+    }
+    tx.exec(b.deferred_ + "COMMIT");
     return out;
   } catch (const pqxx::broken_connection&) {
     throw; // the pool reports the outage to every job
   } catch (const std::exception& e) {
+    pqxx::nontransaction(c).exec("ROLLBACK");
     if (jobs.size() == 1)
       return {make_error(errc::internal, std::string("write failed: ") + e.what())};
   }

@@ -3,9 +3,12 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
@@ -26,20 +29,32 @@ class pg_pool;
 // If a batch cannot commit, each of its jobs runs again alone, so that one
 // bad job fails only itself: jobs must be safe to run again. Shared: a
 // batch still queued in the pool keeps it alive.
+//
+// Round trips, not statements, are what PostgreSQL and the node spend most
+// on here: BEGIN goes with the read of the batch's fences, and writes whose
+// result nobody reads (`defer`, prepared.hpp) go with the COMMIT, so that a batch
+// of saga steps is two round trips whatever its size.
 class group_commit : public std::enable_shared_from_this<group_commit> {
 public:
-  // The transaction a batch's jobs share, and the fence of their writes.
+  // The transaction a batch's jobs share.
   class batch {
   public:
-    batch(pqxx::transaction_base& tx, std::int64_t incarnation) : tx(tx), incarnation_(incarnation) {}
+    explicit batch(pqxx::transaction_base& tx) : tx(tx) {}
     pqxx::transaction_base& tx;
-    // True while this node holds `shard` at `epoch` (lease_store::held;
-    // asked once per shard and batch, the row locked until the commit).
-    bool holds(int shard, std::int64_t epoch);
+    // Queued by `defer` (prepared.hpp), sent with the COMMIT.
+    void defer_quoted(const std::string& sql, std::initializer_list<std::string> quoted);
 
   private:
-    std::int64_t incarnation_;
-    std::map<int, std::int64_t> held_; // -1: asked, not held
+    friend class group_commit;
+    std::string deferred_;
+  };
+  // A job writing for a sharded entity runs only while this node holds the
+  // shard at the epoch the entity was placed with; otherwise it is refused
+  // with errc::lease_lost. The lease row stays locked until the commit, so
+  // that no new owner takes the shard in between.
+  struct fence {
+    int shard;
+    std::int64_t epoch;
   };
   // Returns an error, having written nothing, to refuse; throws to fail the batch.
   using job = std::function<caf::error(batch&)>;
@@ -47,7 +62,7 @@ public:
 
   group_commit(pg_pool& pool, std::int64_t incarnation, int in_flight, std::size_t limit);
 
-  void submit(job work, done_fn done);
+  void submit(job work, done_fn done, std::optional<fence> f = std::nullopt);
 
   // `f(batch&) -> caf::expected<T>`; `done` gets its result once committed.
   template <class T, class F>
@@ -72,6 +87,7 @@ private:
   struct queued {
     job work;
     done_fn done;
+    std::optional<fence> f;
   };
   void start_batches(std::unique_lock<std::mutex>& lock);
   std::vector<caf::error> run(pqxx::connection_base& c, const std::vector<queued>& jobs);

@@ -65,12 +65,20 @@ std::map<int, std::int64_t> held(pqxx::transaction_base& tx, std::vector<int> sh
   return out;
 }
 
-std::optional<std::int64_t> held_epoch(pqxx::transaction_base& tx, int shard, std::int64_t incarnation) {
-  auto r = exec_prepared(tx, "SELECT epoch FROM shard_leases WHERE shard = $1 AND owner_incarnation = $2 FOR KEY SHARE",
-                         shard, incarnation);
-  if (r.empty())
-    return std::nullopt;
-  return r[0][0].as<std::int64_t>();
+std::map<int, std::int64_t> begin_holding(pqxx::transaction_base& tx, const std::set<int>& shards,
+                                          std::int64_t incarnation) {
+  std::map<int, std::int64_t> out;
+  if (shards.empty()) {
+    tx.exec("BEGIN");
+    return out;
+  }
+  std::string in;
+  for (auto shard : shards)
+    in += (in.empty() ? "" : ", ") + std::to_string(shard);
+  for (auto row : tx.exec("BEGIN; SELECT shard, epoch FROM shard_leases WHERE owner_incarnation = " +
+                          std::to_string(incarnation) + " AND shard IN (" + in + ") ORDER BY shard FOR KEY SHARE"))
+    out.emplace(row[0].as<int>(), row[1].as<std::int64_t>());
+  return out;
 }
 
 void release_all(pqxx::connection_base& c, std::int64_t incarnation) {

@@ -2,7 +2,7 @@
 
 #include <cstdint>
 #include <map>
-#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -55,9 +55,10 @@ bool holds(pqxx::transaction_base& tx, int shard, std::int64_t incarnation);
 // a tick locks them) until `tx` ends.
 std::map<int, std::int64_t> held(pqxx::transaction_base& tx, std::vector<int> shards, std::int64_t incarnation);
 
-// The same for one shard: its epoch while `incarnation` holds it. Apart
-// from `held` because PostgreSQL would plan the array query at every call.
-std::optional<std::int64_t> held_epoch(pqxx::transaction_base& tx, int shard, std::int64_t incarnation);
+// Begins a transaction on `tx`, a nontransaction, and returns `held` for
+// `shards` in the same round trip (just BEGIN when there are none).
+std::map<int, std::int64_t> begin_holding(pqxx::transaction_base& tx, const std::set<int>& shards,
+                                          std::int64_t incarnation);
 
 // Gives up every lease of this incarnation (a clean shutdown), so that the
 // survivors need not wait for them to expire.

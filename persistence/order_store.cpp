@@ -18,10 +18,12 @@ orders::order to_order(const pqxx::row& r) {
 } // namespace
 
 orders::order add(group_commit::batch& b, const orders::order& o) {
-  exec_prepared(b.tx, "INSERT INTO orders (id, client_id, user_id, sum, status) VALUES ($1, $2, $3, $4, 'pending')"
-                      " ON CONFLICT (id) DO NOTHING",
-                      o.id, o.client_id, o.user_id, o.sum);
-  return to_order(exec_prepared1(b.tx, std::string("SELECT ") + columns + " FROM orders WHERE id = $1", o.id));
+  return to_order(exec_prepared1(
+    b.tx, std::string("WITH added AS (INSERT INTO orders (id, client_id, user_id, sum, status)"
+                      " VALUES ($1, $2, $3, $4, 'pending') ON CONFLICT (id) DO NOTHING RETURNING ") +
+            columns + ") SELECT * FROM added UNION ALL SELECT " + columns +
+            " FROM orders WHERE id = $1 AND NOT EXISTS (SELECT FROM added)",
+    o.id, o.client_id, o.user_id, o.sum));
 }
 
 caf::expected<orders::order> set_status(group_commit::batch& b, const std::string& id, const std::string& status) {

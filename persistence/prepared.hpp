@@ -5,6 +5,8 @@
 
 #include <pqxx/transaction_base>
 
+#include "persistence/group_commit.hpp"
+
 namespace troupe::persistence {
 
 // The name under which `sql` is prepared on `c`. libpqxx prepares it on the
@@ -26,6 +28,14 @@ pqxx::result exec_prepared(pqxx::transaction_base& tx, const std::string& sql, A
 template <class... Args>
 pqxx::row exec_prepared1(pqxx::transaction_base& tx, const std::string& sql, Args&&... args) {
   return tx.exec_prepared1(prepared(tx.conn(), sql), std::forward<Args>(args)...);
+}
+
+// Runs `sql` with `args` when `b` commits, prepared, in the round trip of
+// the COMMIT: for writes whose result nobody reads. Its failure fails the
+// batch, so a job that refuses must refuse before deferring anything.
+template <class... Args>
+void defer(group_commit::batch& b, const std::string& sql, const Args&... args) {
+  b.defer_quoted(sql, {b.tx.quote(args)...});
 }
 
 } // namespace troupe::persistence

@@ -35,39 +35,36 @@ saga::saga_view to_view(const pqxx::row& r) {
 
 } // namespace
 
-bool create(group_commit::batch& b, const saga::saga_view& s) {
-  auto r = exec_prepared(b.tx, "INSERT INTO sagas (id, type, state, step, shard, input, context)"
-                               " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb) ON CONFLICT (id) DO NOTHING RETURNING 1",
-                               s.id, s.type, s.state, s.step, s.shard, s.input, s.context);
-  if (r.empty())
-    return false;
+void create(group_commit::batch& b, const saga::saga_view& s) {
   std::vector<std::string> names;
   std::vector<std::string> pivots;
   for (auto& st : s.steps) {
     names.push_back(st.name);
     pivots.push_back(st.pivot ? "true" : "false");
   }
-  exec_prepared(b.tx, "INSERT INTO saga_steps (saga_id, step, name, pivot, status)"
-                      " SELECT $1, n - 1, name, pivot::boolean, 'pending'"
-                      " FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS s (name, pivot, n)",
-                      s.id, text_array(names), text_array(pivots));
-  return true;
+  defer(b, "INSERT INTO sagas (id, type, state, step, shard, input, context)"
+           " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb)",
+        s.id, s.type, s.state, s.step, s.shard, s.input, s.context);
+  defer(b, "INSERT INTO saga_steps (saga_id, step, name, pivot, status)"
+           " SELECT $1, n - 1, name, pivot::boolean, 'pending'"
+           " FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS s (name, pivot, n)",
+        s.id, text_array(names), text_array(pivots));
 }
 
 void step_started(group_commit::batch& b, const std::string& id, int step, const std::string& status) {
-  exec_prepared(b.tx, "UPDATE saga_steps SET status = $3, attempts = attempts + 1,"
-                      " started_at = coalesce(started_at, now()) WHERE saga_id = $1 AND step = $2",
-                      id, step, status);
+  defer(b, "UPDATE saga_steps SET status = $3, attempts = attempts + 1,"
+           " started_at = coalesce(started_at, now()) WHERE saga_id = $1 AND step = $2",
+        id, step, status);
 }
 
 void step_ended(group_commit::batch& b, const step_end& e) {
-  exec_prepared(b.tx, "UPDATE saga_steps SET status = $3, last_error = nullif($4, ''), finished_at = now()"
-                      " WHERE saga_id = $1 AND step = $2",
-                      e.id, e.step, e.status, e.error);
-  exec_prepared(b.tx, "UPDATE sagas SET state = $2, step = $3, context = $4::jsonb,"
-                      " error = coalesce(nullif($5, ''), error), updated_at = now(),"
-                      " finished_at = CASE WHEN $2 IN ('completed', 'compensated') THEN now() END WHERE id = $1",
-                      e.id, e.saga_state, e.saga_step, e.context, e.saga_error);
+  defer(b, "UPDATE saga_steps SET status = $3, last_error = nullif($4, ''), finished_at = now()"
+           " WHERE saga_id = $1 AND step = $2",
+        e.id, e.step, e.status, e.error);
+  defer(b, "UPDATE sagas SET state = $2, step = $3, context = $4::jsonb,"
+           " error = coalesce(nullif($5, ''), error), updated_at = now(),"
+           " finished_at = CASE WHEN $2 IN ('completed', 'compensated') THEN now() END WHERE id = $1",
+        e.id, e.saga_state, e.saga_step, e.context, e.saga_error);
 }
 
 std::optional<saga::saga_view> load(pqxx::connection_base& c, const std::string& id) {

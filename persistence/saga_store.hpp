@@ -11,13 +11,14 @@ namespace pqxx {
 class connection_base;
 }
 
-// SQL of sagas and saga_steps (0008_sagas.sql). Writes run in a group
-// commit batch, fenced by the saga's shard lease; reads on a pool worker.
+// SQL of sagas and saga_steps (0008_sagas.sql). Writes are deferred to the
+// commit of a group commit batch, fenced by the saga's shard lease; reads
+// run on a pool worker.
 namespace troupe::persistence::saga_store {
 
-// Writes a new saga and its steps (all pending). False, having written
-// nothing, when a saga with this id exists already.
-bool create(group_commit::batch& b, const saga::saga_view& s);
+// Writes a new saga and its steps (all pending). The batch fails when a
+// saga with this id exists already.
+void create(group_commit::batch& b, const saga::saga_view& s);
 
 // A step is about to be sent (again): status running or compensating,
 // one more attempt.

@@ -22,7 +22,7 @@ std::uint64_t fnv1a(const std::string& s) {
 } // namespace
 
 std::uint64_t key_of(const std::string& id) {
-  return fnv1a(id);
+  return fnv1a(id.substr(0, id.find('.')));
 }
 
 int shard_of(std::uint64_t key, int shards) {

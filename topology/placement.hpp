@@ -11,7 +11,9 @@ namespace troupe::topology {
 int shard_of(std::uint64_t key, int shards);
 
 // The key of an entity named by a string (an account's or a saga's id):
-// FNV-1a, the same on every node and build.
+// FNV-1a, the same on every node and build. An id `group.rest` has the key
+// of `group`: entities that work together share a shard, so their messages
+// stay on one node (an order saga is named after its client's account).
 std::uint64_t key_of(const std::string& id);
 
 // The member that should own `shard`: highest rendezvous score over the

@@ -32,6 +32,14 @@ TEST_CASE("shard_of spreads consecutive keys over every shard", "[placement]") {
   CHECK(shard_of(42, 64) == shard_of(42, 64));
 }
 
+TEST_CASE("an id group.rest lives in the shard of group", "[placement]") {
+  std::string account = "3f2b8c1e-0d4a-4e6b-9c77-5a1d2e3f4a5b";
+  CHECK(key_of(account + ".order-1") == key_of(account));
+  CHECK(key_of(account + ".order-2.x") == key_of(account));
+  CHECK(key_of("other.order-1") != key_of(account));
+  CHECK(key_of(account) != key_of(account + "x"));
+}
+
 TEST_CASE("rendezvous gives each member a fair share", "[placement]") {
   auto s = shares({"node1", "node2", "node3"}, 64);
   REQUIRE(s.size() == 3);

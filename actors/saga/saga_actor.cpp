@@ -73,14 +73,13 @@ caf::behavior saga_actor(caf::stateful_actor<saga_actor_state>* self, std::strin
     auto first = std::exchange(st.unwritten, nullptr);
     writes->submit(
       [=](persistence::group_commit::batch& b) -> caf::error {
-        if (!b.holds(shard, epoch))
-          return make_error(errc::lease_lost, "saga " + id + ": shard " + std::to_string(shard) + " has moved");
         if (first)
           first(b);
         job(b);
         return {};
       },
-      [me](caf::error err) { caf::anon_send(me, written_atom::value, std::move(err)); });
+      [me](caf::error err) { caf::anon_send(me, written_atom::value, std::move(err)); },
+      persistence::group_commit::fence{shard, epoch});
   };
   auto finish = [=] {
     auto& st = self->state;
@@ -196,10 +195,7 @@ caf::behavior saga_actor(caf::stateful_actor<saga_actor_state>* self, std::strin
     // Written with the first step's start: should that fail, the saga
     // reloads, finds itself written or not, and goes on or starts again
     // (from to_start, kept for that).
-    st.unwritten = [v](persistence::group_commit::batch& b) {
-      if (!store::create(b, v))
-        throw std::runtime_error("saga " + v.id + " exists already");
-    };
+    st.unwritten = [v](persistence::group_commit::batch& b) { store::create(b, v); };
     st.def = &def->second;
     st.rec = v;
     st.input = std::move(parsed);
@@ -264,7 +260,7 @@ caf::behavior saga_actor(caf::stateful_actor<saga_actor_state>* self, std::strin
       if (!err)
         return then();
       if (is(err, errc::lease_lost)) {
-        spdlog::info("{}", error_message(err));
+        spdlog::info("saga {}: {}", id, error_message(err));
         return self->quit();
       }
       // Not written: what the database holds is read again, and the saga
