@@ -45,6 +45,19 @@ claim begin(pqxx::transaction_base& tx, const std::string& scope, const std::str
   // it: the purge never deletes a key that is being worked on.
   auto lock_ms = static_cast<std::int64_t>(lock_for.count());
   auto keep_ms = lock_ms + static_cast<std::int64_t>(ttl.count());
+  const std::string insert =
+    "INSERT INTO idempotency_keys (scope, key, fingerprint, state, locked_until, expires_at)"
+    " VALUES ($1, $2, $3, 'running', now() + $4::bigint * interval '1 millisecond',"
+    "  now() + $5::bigint * interval '1 millisecond')"
+    " ON CONFLICT (scope, key) DO NOTHING RETURNING attempt::text";
+  // Most keys are new: one statement claims them.
+  claim out;
+  out.found.same_request = true;
+  if (take(out.found))
+    if (auto r = exec_prepared(tx, insert, scope, key, print, lock_ms, keep_ms); !r.empty()) {
+      out.attempt = r[0][0].as<std::string>();
+      return out;
+    }
   // Loops only when another request inserts the key between the read and
   // the insert; the next read then finds (and waits for) its row.
   for (;;) {
@@ -52,7 +65,7 @@ claim begin(pqxx::transaction_base& tx, const std::string& scope, const std::str
                                " content_type, headers::text, body"
                                " FROM idempotency_keys WHERE scope = $1 AND key = $2 FOR UPDATE",
                                scope, key, print);
-    claim out;
+    out = {};
     if (!r.empty())
       out.found = to_found(r[0]);
     else
@@ -61,11 +74,7 @@ claim begin(pqxx::transaction_base& tx, const std::string& scope, const std::str
       return out;
     auto taken =
       r.empty()
-        ? exec_prepared(tx, "INSERT INTO idempotency_keys (scope, key, fingerprint, state, locked_until, expires_at)"
-                            " VALUES ($1, $2, $3, 'running', now() + $4::bigint * interval '1 millisecond',"
-                            "  now() + $5::bigint * interval '1 millisecond')"
-                            " ON CONFLICT (scope, key) DO NOTHING RETURNING attempt::text",
-                            scope, key, print, lock_ms, keep_ms)
+        ? exec_prepared(tx, insert, scope, key, print, lock_ms, keep_ms)
         : exec_prepared(tx, "UPDATE idempotency_keys SET attempt = gen_random_uuid(), fingerprint = $3,"
                             " state = 'running', status = NULL, content_type = NULL, headers = NULL, body = NULL,"
                             " created_at = now(), locked_until = now() + $4::bigint * interval '1 millisecond',"

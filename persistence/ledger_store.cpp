@@ -33,16 +33,9 @@ billing::account to_account(const pqxx::row& r) {
   return {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::int64_t>(), r[3].as<std::int64_t>()};
 }
 
-} // namespace
-
-std::vector<outcome> commit(pqxx::connection_base& c, const std::vector<entry>& entries, std::int64_t incarnation) {
-  std::vector<outcome> out(entries.size());
-  pqxx::work tx(c);
-  std::vector<int> shards;
-  for (auto& e : entries)
-    shards.push_back(e.shard);
-  auto held = lease_store::held(tx, shards, incarnation);
-
+// The statements of `commit` after the lease check, filling `out`.
+void write(pqxx::transaction_base& tx, const std::vector<entry>& entries, const std::map<int, std::int64_t>& held,
+           std::vector<outcome>& out) {
   // What is left to write, by index into `entries`.
   std::vector<std::size_t> live;
   std::set<std::string> accounts;
@@ -108,8 +101,10 @@ std::vector<outcome> commit(pqxx::connection_base& c, const std::vector<entry>& 
       ready.insert(row[0].as<std::string>());
   keep(ready, verdict::stale, [](const entry& e) { return e.op.account_id; });
 
-  // Every balance moves from the one its actor expected, or not at all.
-  std::set<std::string> moved(open_ids.begin(), open_ids.end());
+  if (live.empty())
+    return;
+  // Every balance moves from the one its actor expected, or not at all; a
+  // row goes in the ledger for each that moved, and for each open.
   std::vector<std::string> ids;
   std::vector<std::int64_t> expected, after;
   for (auto i : live)
@@ -118,38 +113,59 @@ std::vector<outcome> commit(pqxx::connection_base& c, const std::vector<entry>& 
       expected.push_back(entries[i].expected);
       after.push_back(entries[i].op.balance_after);
     }
-  if (!ids.empty())
-    for (auto row : tx.exec_params("UPDATE accounts a SET balance = v.after, updated_at = now()"
-                                   " FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v (id, expected, after)"
-                                   " WHERE a.id = v.id AND a.balance = v.expected RETURNING a.id",
-                                   text_array(ids), int_array(expected), int_array(after)))
-      moved.insert(row[0].as<std::string>());
-  keep(moved, verdict::stale, [](const entry& e) { return e.op.account_id; });
-
-  if (!live.empty()) {
-    std::map<std::string, std::int64_t> at;
-    for (auto row : tx.exec_params(
-           "INSERT INTO ledger (op_id, account_id, kind, outcome, requested, amount, balance_after, shard, epoch)"
-           " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],"
-           " $7::bigint[], $8::int[], $9::bigint[])"
-           " RETURNING op_id, (extract(epoch FROM created_at) * 1000)::bigint",
-           text_array(column([](const entry& e) { return e.op.op_id; })),
-           text_array(column([](const entry& e) { return e.op.account_id; })),
-           text_array(column([](const entry& e) { return e.op.kind; })),
-           text_array(column([](const entry& e) { return e.op.outcome; })),
-           int_array(column([](const entry& e) { return e.op.requested; })),
-           int_array(column([](const entry& e) { return e.op.amount; })),
-           int_array(column([](const entry& e) { return e.op.balance_after; })),
-           int_array(column([](const entry& e) { return e.shard; })),
-           int_array(column([](const entry& e) { return e.epoch; }))))
-      at.emplace(row[0].as<std::string>(), row[1].as<std::int64_t>());
-    for (auto i : live) {
-      out[i].v = verdict::applied;
-      out[i].op = entries[i].op;
-      out[i].op.at_ms = at.at(entries[i].op.op_id);
+  std::map<std::string, std::int64_t> at;
+  for (auto row : tx.exec_params(
+         "WITH moved AS (UPDATE accounts a SET balance = v.after, updated_at = now()"
+         "  FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v (id, expected, after)"
+         "  WHERE a.id = v.id AND a.balance = v.expected RETURNING a.id)"
+         " INSERT INTO ledger (op_id, account_id, kind, outcome, requested, amount, balance_after, shard, epoch)"
+         " SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[],"
+         "  $10::bigint[], $11::int[], $12::bigint[])"
+         "  AS e (op_id, account_id, kind, outcome, requested, amount, balance_after, shard, epoch)"
+         " WHERE e.kind = 'open' OR e.account_id IN (SELECT id FROM moved)"
+         " RETURNING op_id, (extract(epoch FROM created_at) * 1000)::bigint",
+         text_array(ids), int_array(expected), int_array(after),
+         text_array(column([](const entry& e) { return e.op.op_id; })),
+         text_array(column([](const entry& e) { return e.op.account_id; })),
+         text_array(column([](const entry& e) { return e.op.kind; })),
+         text_array(column([](const entry& e) { return e.op.outcome; })),
+         int_array(column([](const entry& e) { return e.op.requested; })),
+         int_array(column([](const entry& e) { return e.op.amount; })),
+         int_array(column([](const entry& e) { return e.op.balance_after; })),
+         int_array(column([](const entry& e) { return e.shard; })),
+         int_array(column([](const entry& e) { return e.epoch; }))))
+    at.emplace(row[0].as<std::string>(), row[1].as<std::int64_t>());
+  for (auto i : live) {
+    auto a = at.find(entries[i].op.op_id);
+    if (a == at.end()) {
+      out[i].v = verdict::stale;
+      continue;
     }
+    out[i].v = verdict::applied;
+    out[i].op = entries[i].op;
+    out[i].op.at_ms = a->second;
   }
-  tx.commit();
+}
+
+} // namespace
+
+std::vector<outcome> commit(pqxx::connection_base& c, const std::vector<entry>& entries, std::int64_t incarnation) {
+  std::vector<outcome> out(entries.size());
+  // BEGIN goes with the lease check, and the balances with the ledger rows:
+  // four round trips a batch.
+  pqxx::nontransaction tx(c);
+  std::set<int> shards;
+  for (auto& e : entries)
+    shards.insert(e.shard);
+  try {
+    write(tx, entries, lease_store::begin_holding(tx, shards, incarnation), out);
+    tx.exec("COMMIT");
+  } catch (const pqxx::broken_connection&) {
+    throw;
+  } catch (...) {
+    tx.exec("ROLLBACK");
+    throw;
+  }
   return out;
 }
 
