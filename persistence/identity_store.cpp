@@ -140,16 +140,17 @@ new_session create_session(pqxx::connection_base& c, const std::string& user_id,
   return s;
 }
 
-std::map<std::string, identity::caller> live_sessions(pqxx::connection_base& c,
-                                                      const std::vector<std::string>& session_ids) {
+std::map<std::string, live_session> live_sessions(pqxx::connection_base& c, const std::vector<std::string>& session_ids) {
   pqxx::nontransaction tx(c);
-  std::map<std::string, identity::caller> out;
-  for (auto row : tx.exec_params("SELECT s.id, s.user_id, coalesce(u.client_id, ''), u.role FROM sessions s"
+  std::map<std::string, live_session> out;
+  for (auto row : tx.exec_params("SELECT s.id, s.user_id, coalesce(u.client_id, ''), u.role,"
+                                 " (extract(epoch FROM s.expires_at) * 1000)::bigint FROM sessions s"
                                  " JOIN users u ON u.id = s.user_id"
                                  " WHERE s.id = ANY($1::text[]) AND s.revoked_at IS NULL AND s.expires_at > now()",
                                  text_array(session_ids))) {
     auto id = row[0].as<std::string>();
-    out[id] = identity::caller{row[1].as<std::string>(), row[2].as<std::string>(), row[3].as<std::string>(), id};
+    out[id] = {identity::caller{row[1].as<std::string>(), row[2].as<std::string>(), row[3].as<std::string>(), id},
+               row[4].as<std::int64_t>()};
   }
   return out;
 }

@@ -53,12 +53,16 @@ struct new_session {
 // ended are deleted on the way.
 new_session create_session(pqxx::connection_base& c, const std::string& user_id, milliseconds ttl);
 
+struct live_session {
+  identity::caller who;
+  std::int64_t expires_at_ms = 0;
+};
+
 // The callers behind those of `session_ids` whose sessions have neither
 // expired nor been revoked, by session id, with their users' roles and
 // client ids as they are now. One statement for the requests of many
-// callers, outside any transaction: every request checks a session.
-std::map<std::string, identity::caller> live_sessions(pqxx::connection_base& c,
-                                                      const std::vector<std::string>& session_ids);
+// callers, outside any transaction.
+std::map<std::string, live_session> live_sessions(pqxx::connection_base& c, const std::vector<std::string>& session_ids);
 
 // Ends a session; ending one that has ended already is no error.
 void revoke_session(pqxx::connection_base& c, const std::string& session_id);

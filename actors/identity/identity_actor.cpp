@@ -1,7 +1,9 @@
 #include "actors/identity/identity_actor.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <set>
+#include <unordered_map>
 #include <vector>
 
 #include <caf/all.hpp>
@@ -12,6 +14,7 @@
 #include "actors/identity/password.hpp"
 #include "actors/identity/validation.hpp"
 #include "persistence/identity_store.hpp"
+#include "persistence/notification_listener.hpp"
 #include "persistence/pg_pool.hpp"
 #include "runtime/errors.hpp"
 
@@ -57,6 +60,16 @@ struct identity_state {
   std::vector<session_check> sessions_wanted;
   bool checking_sessions = false;
   std::function<void()> check_sessions;
+  // The live sessions read so far, until a session ends or a caller changes
+  // (0010_session_changes.sql notifies every node): most requests need no
+  // round trip to the database.
+  std::unordered_map<std::string, persistence::identity_store::live_session> known;
+  std::uint64_t forgotten = 0; // how often `known` was cleared: a read begun before must not fill it
+  std::unique_ptr<persistence::notification_listener> listener;
+  void forget() {
+    known.clear();
+    ++forgotten;
+  }
   static inline const char* name = "identity";
 };
 
@@ -85,6 +98,15 @@ std::function<void(caf::expected<T>)> deliver_to(caf::typed_response_promise<T> 
     else
       promise.deliver(std::move(r.error()));
   };
+}
+
+// What a request's session check comes to, given its live session (or none).
+caf::expected<caller> verdict(const session_check& c, const persistence::identity_store::live_session* live) {
+  if (!live)
+    return make_error(errc::unauthenticated, "the session has ended");
+  if (!c.user_id.empty() && c.user_id != live->who.user_id)
+    return make_error(errc::unauthenticated, "the bearer token is invalid");
+  return live->who;
 }
 
 identity_impl::behavior_type identity_actor_impl(identity_impl::stateful_pointer<identity_state> self, services s) {
@@ -126,8 +148,19 @@ identity_impl::behavior_type identity_actor_impl(identity_impl::stateful_pointer
       }));
   };
 
-  // Looks up the sessions that requests wait for, all in one statement,
-  // and answers each request on the worker.
+  // Answers a request from the sessions known, or looks its session up
+  // with the others that wait, all in one statement, and answers each
+  // request on the worker.
+  auto check_session = [=](session_check c) {
+    auto& st = self->state;
+    if (auto k = st.known.find(c.session_id); k != st.known.end() && k->second.expires_at_ms > s.now_ms()) {
+      auto who = verdict(c, &k->second);
+      who ? c.promise.deliver(*who) : c.promise.deliver(who.error());
+      return;
+    }
+    st.sessions_wanted.push_back(std::move(c));
+    st.check_sessions();
+  };
   self->state.check_sessions = [=] {
     auto& st = self->state;
     if (st.checking_sessions || st.sessions_wanted.empty())
@@ -138,28 +171,40 @@ identity_impl::behavior_type identity_actor_impl(identity_impl::stateful_pointer
     std::vector<std::string> ids;
     for (auto& c : *checks)
       ids.push_back(c.session_id);
-    using found = std::map<std::string, caller>;
+    using found = std::map<std::string, store::live_session>;
     s.pool->run<found>(
       [ids = std::move(ids)](pqxx::connection_base& c) -> caf::expected<found> { return store::live_sessions(c, ids); },
-      [checks, me, self](caf::expected<found> live) {
+      [checks, me, self, forgotten = st.forgotten](caf::expected<found> live) {
         for (auto& c : *checks) {
-          if (!live) {
-            c.promise.deliver(live.error());
-            continue;
-          }
-          auto i = live->find(c.session_id);
-          if (i == live->end())
-            c.promise.deliver(make_error(errc::unauthenticated, "the session has ended"));
-          else if (!c.user_id.empty() && c.user_id != i->second.user_id)
-            c.promise.deliver(make_error(errc::unauthenticated, "the bearer token is invalid"));
-          else
-            c.promise.deliver(i->second);
+          auto who = !live ? caf::expected<caller>(live.error())
+                           : verdict(c, live->count(c.session_id) ? &live->at(c.session_id) : nullptr);
+          who ? c.promise.deliver(*who) : c.promise.deliver(who.error());
         }
-        caf::anon_send(me, step_atom::value, step{[self] {
-                         self->state.checking_sessions = false;
-                         self->state.check_sessions();
+        caf::anon_send(me, step_atom::value, step{[self, forgotten, live = std::move(live)] {
+                         auto& st = self->state;
+                         if (live && forgotten == st.forgotten) {
+                           if (st.known.size() + live->size() > 100'000)
+                             st.known.clear();
+                           st.known.insert(live->begin(), live->end());
+                         }
+                         st.checking_sessions = false;
+                         st.check_sessions();
                        }});
       });
+  };
+  // Another node's change reaches this one through PostgreSQL; this
+  // node's own changes are forgotten before their callers hear back.
+  self->state.listener = std::make_unique<persistence::notification_listener>(
+    s.config->postgres.dsn, "troupe_sessions", s.config->postgres.reconnect_interval,
+    [weak = caf::actor_cast<caf::weak_actor_ptr>(self), self] {
+      if (auto strong = caf::actor_cast<caf::actor>(weak))
+        caf::anon_send(strong, step_atom::value, step{[self] { self->state.forget(); }});
+    });
+  auto forgetting = [=](caf::typed_response_promise<bool> promise) {
+    return back_to<bool>(me, [self, promise](caf::expected<bool> r) mutable {
+      self->state.forget();
+      r ? promise.deliver(*r) : promise.deliver(r.error());
+    });
   };
 
   // Stores a user whose password is hashed already.
@@ -275,12 +320,10 @@ identity_impl::behavior_type identity_actor_impl(identity_impl::stateful_pointer
             promise.deliver(claims.error());
             return;
           }
-          self->state.sessions_wanted.push_back({claims->sid, claims->sub, promise});
-          self->state.check_sessions();
+          check_session({claims->sid, claims->sub, promise});
         });
       } else if (!presented.session_token.empty()) {
-        self->state.sessions_wanted.push_back({crypto::sha256_hex(presented.session_token), "", promise});
-        self->state.check_sessions();
+        check_session({crypto::sha256_hex(presented.session_token), "", promise});
       } else {
         promise.deliver(make_error(errc::unauthenticated, "credentials required"));
       }
@@ -293,7 +336,7 @@ identity_impl::behavior_type identity_actor_impl(identity_impl::stateful_pointer
           store::revoke_session(c, session_id);
           return true;
         },
-        deliver_to(promise));
+        forgetting(promise));
       return promise;
     },
     [=](password_atom, password_change& change) -> caf::result<bool> {
@@ -311,7 +354,7 @@ identity_impl::behavior_type identity_actor_impl(identity_impl::stateful_pointer
           [change, hash = *hash](pqxx::connection_base& c) {
             return store::set_password_hash(c, change.user_id, hash, change.session_id);
           },
-          deliver_to(promise));
+          forgetting(promise));
       };
       auto check_old = [=](caf::expected<bool> ok) mutable {
         if (!ok)
@@ -349,7 +392,7 @@ identity_impl::behavior_type identity_actor_impl(identity_impl::stateful_pointer
       auto promise = self->make_response_promise<bool>();
       s.pool->run<bool>(
         [user_id, client_id](pqxx::connection_base& c) { return store::set_client_id(c, user_id, client_id); },
-        deliver_to(promise));
+        forgetting(promise));
       return promise;
     },
   };

@@ -10,6 +10,7 @@
 #include "tests/support/node_process.hpp"
 #include "tests/support/pg_instance.hpp"
 #include "tests/support/sql.hpp"
+#include "tests/support/test_cluster.hpp"
 #include "tests/support/wait_until.hpp"
 
 using namespace troupe::testing;
@@ -263,6 +264,34 @@ TEST_CASE("logout ends the session for its cookie and its bearer token at once, 
   check_json_error(http_post(node.port(), "/api/v1/auth/logout", "", bearer(leaving.jwt)), 401, "session");
   CHECK(me(node.port(), cookie(staying.cookie)).status == 200);
   CHECK(me(node.port(), bearer(staying.jwt)).status == 200);
+}
+
+// Nodes keep the sessions they have read: another node's logout, and a
+// change made in the database, must still reach them.
+TEST_CASE("a node that knows a session forgets it when another node logs it out or the database changes its user",
+          "[integration]") {
+  pg_instance pg;
+  cluster_options two;
+  two.nodes = 2;
+  test_cluster cluster(pg.dsn(), two);
+  wait_for_identity(cluster.node(0));
+  wait_for_identity(cluster.node(1));
+  auto here = cluster.port(0), there = cluster.port(1);
+  new_user(here, "grace", "grace's password");
+  auto other = new_user(here, "heidi", "heidi's password");
+  auto leaving = log_in(here, "grace", "grace's password");
+  auto staying = log_in(here, "grace", "grace's password");
+  REQUIRE(me(there, cookie(leaving.cookie)).status == 200);
+  REQUIRE(me(there, bearer(leaving.jwt)).status == 200);
+  check_json_error(http_get(there, "/api/v1/users/" + other, bearer(staying.jwt)), 403, "profile");
+
+  REQUIRE(http_post(here, "/api/v1/auth/logout", "", cookie(leaving.cookie)).status == 204);
+  CHECK(wait_until([&] { return me(there, cookie(leaving.cookie)).status == 401; }, 10s));
+  check_json_error(me(there, bearer(leaving.jwt)), 401, "session");
+  CHECK(me(there, bearer(staying.jwt)).status == 200);
+
+  query(pg.dsn(), "UPDATE users SET role = 'admin' WHERE login = 'grace'");
+  CHECK(wait_until([&] { return http_get(there, "/api/v1/users/" + other, bearer(staying.jwt)).status == 200; }, 10s));
 }
 
 TEST_CASE("a password change needs the old password, and then only the new one logs in", "[integration]") {
