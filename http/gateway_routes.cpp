@@ -173,7 +173,8 @@ void add_gateway_routes(router& r, const edge_services& s) {
                                    {"user_id", req.user_id},
                                    {"sum", *sum}};
                         // Named after the client's account, so that it runs where the account does.
-                        run_saga(s, req.client_id + "." + id_for(req), "order", input, [respond](caf::expected<saga::saga_view> v) {
+                        auto id = req.client_id + "." + id_for(req);
+                        run_saga(s, id, "order", input, [respond](caf::expected<saga::saga_view> v) {
                           if (!v)
                             return respond(from_error(v.error()));
                           if (v->state != "completed")
