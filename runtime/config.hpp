@@ -63,7 +63,10 @@ struct node_config {
     milliseconds reconnect_interval{500};
     milliseconds idle_transaction_timeout{1'000};
     std::size_t group_commit_limit = 1'000; // writes that share one transaction, at most
-    int group_commits_in_flight = 2;
+    // One: a batch collects what arrives while the last one commits, and
+    // bigger batches cost PostgreSQL less per write (measured: 1 against 2,
+    // order sagas +20%, deposits +30%).
+    int group_commits_in_flight = 1;
   } postgres;
   struct {
     std::vector<std::string> targets; // NAME=URL[,kind=http][,interval_ms=N][,timeout_ms=N]
