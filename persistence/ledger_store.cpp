@@ -6,6 +6,7 @@
 #include <pqxx/pqxx>
 
 #include "persistence/lease_store.hpp"
+#include "persistence/prepared.hpp"
 #include "persistence/sql_array.hpp"
 
 namespace troupe::persistence::ledger_store {
@@ -114,7 +115,8 @@ void write(pqxx::transaction_base& tx, const std::vector<entry>& entries, const 
       after.push_back(entries[i].op.balance_after);
     }
   std::map<std::string, std::int64_t> at;
-  for (auto row : tx.exec_params(
+  for (auto row : exec_prepared(
+         tx,
          "WITH moved AS (UPDATE accounts a SET balance = v.after, updated_at = now()"
          "  FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v (id, expected, after)"
          "  WHERE a.id = v.id AND a.balance = v.expected RETURNING a.id)"

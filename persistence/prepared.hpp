@@ -13,9 +13,12 @@ namespace troupe::persistence {
 // server at its first execution (again on a new connection), so a hot
 // statement is parsed and planned once per connection instead of per call:
 // planning was a fifth of PostgreSQL's CPU in an order saga. Not for
-// statements that find rows through arrays (`= ANY($1)`, joins with
-// `unnest`): PostgreSQL may settle on a generic plan for them, made once
+// statements that look rows of a growing table up through arrays
+// (`= ANY($1)`): PostgreSQL may settle on a generic plan for them, made once
 // with the statistics of that moment, and that made deposits 2.4x slower.
+// The ledger's write, which joins arrays to accounts by their key, is
+// prepared: planning it took 135 us a call against 190 us to run it in an
+// order saga, and its generic plan runs deposits as fast.
 std::string prepared(pqxx::connection_base& c, const std::string& sql);
 
 // `tx.exec_params(sql, args...)`, prepared.

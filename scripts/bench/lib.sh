@@ -108,6 +108,37 @@ start_pg() {
     || { cat "$WORK/pg-start.log" >&2; die "PostgreSQL did not start"; }
 }
 
+# STATEMENTS=N in the environment: where PostgreSQL's time goes. Once the
+# private PostgreSQL of PG_DIR runs, statements_enable DSN restarts it with
+# pg_stat_statements (planning tracked too); statements_reset DSN before the
+# measured run and statements_report DSN after it print, on stderr, the N
+# statements that took the most time in it. The extension costs a little:
+# the figures of such a run are for reading, not for comparing.
+statements_enable() {
+  [[ -n ${STATEMENTS:-} ]] || return 0
+  [[ $STATEMENTS =~ ^[1-9][0-9]*$ ]] || die "STATEMENTS needs a positive number"
+  log "STATEMENTS=$STATEMENTS: restarting PostgreSQL with pg_stat_statements"
+  {
+    psql "$1" -XqAt -v ON_ERROR_STOP=1 -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" &&
+      TROUPE_PG_DIR=$PG_DIR "$ROOT/scripts/pg" stop 2>>"$WORK/pg-start.log" &&
+      TROUPE_PG_DIR=$PG_DIR "$ROOT/scripts/pg" start >/dev/null 2>>"$WORK/pg-start.log" &&
+      psql "$1" -XqAt -v ON_ERROR_STOP=1 -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
+        -c "ALTER SYSTEM SET pg_stat_statements.track_planning = on" -c "SELECT pg_reload_conf()" >/dev/null
+  } || die "cannot load pg_stat_statements (see $WORK/pg-start.log)"
+}
+statements_reset() {
+  [[ -z ${STATEMENTS:-} ]] || psql "$1" -XqAt -c "SELECT pg_stat_statements_reset()" >/dev/null
+}
+statements_report() {
+  [[ -n ${STATEMENTS:-} ]] || return 0
+  log "the $STATEMENTS statements that took the most time in the measured run (ms, per call in us):"
+  psql "$1" -XqA -F ' | ' -P footer=off -c "SELECT calls, rows,
+      round((total_exec_time + total_plan_time)::numeric, 1) AS total_ms,
+      round((1000 * total_exec_time / calls)::numeric, 1) AS exec_us, round((1000 * total_plan_time / calls)::numeric, 1) AS plan_us,
+      left(regexp_replace(query, '\s+', ' ', 'g'), 200) AS statement
+    FROM pg_stat_statements WHERE calls > 0 ORDER BY total_exec_time + total_plan_time DESC LIMIT $STATEMENTS" >&2
+}
+
 # Ticks of the whole PostgreSQL instance: postmaster, live children and the
 # children it already reaped (short-lived autovacuum workers...).
 pg_ticks() {
