@@ -108,8 +108,8 @@ start_pg() {
     || { cat "$WORK/pg-start.log" >&2; die "PostgreSQL did not start"; }
 }
 
-# STATEMENTS=N in the environment: where PostgreSQL's time goes. Once the
-# private PostgreSQL of PG_DIR runs, statements_enable DSN restarts it with
+# STATEMENTS=N in the environment: where PostgreSQL's time goes.
+# statements_enable (re)starts the private PostgreSQL of PG_DIR with
 # pg_stat_statements (planning tracked too); statements_reset DSN before the
 # measured run and statements_report DSN after it print, on stderr, the N
 # statements that took the most time in it. The extension costs a little:
@@ -118,11 +118,13 @@ statements_enable() {
   [[ -n ${STATEMENTS:-} ]] || return 0
   [[ $STATEMENTS =~ ^[1-9][0-9]*$ ]] || die "STATEMENTS needs a positive number"
   log "STATEMENTS=$STATEMENTS: restarting PostgreSQL with pg_stat_statements"
+  local dsn
   {
-    psql "$1" -XqAt -v ON_ERROR_STOP=1 -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" &&
+    dsn=$(TROUPE_PG_DIR=$PG_DIR "$ROOT/scripts/pg" start 2>>"$WORK/pg-start.log") &&
+      psql "$dsn" -XqAt -v ON_ERROR_STOP=1 -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" &&
       TROUPE_PG_DIR=$PG_DIR "$ROOT/scripts/pg" stop 2>>"$WORK/pg-start.log" &&
       TROUPE_PG_DIR=$PG_DIR "$ROOT/scripts/pg" start >/dev/null 2>>"$WORK/pg-start.log" &&
-      psql "$1" -XqAt -v ON_ERROR_STOP=1 -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
+      psql "$dsn" -XqAt -v ON_ERROR_STOP=1 -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
         -c "ALTER SYSTEM SET pg_stat_statements.track_planning = on" -c "SELECT pg_reload_conf()" >/dev/null
   } || die "cannot load pg_stat_statements (see $WORK/pg-start.log)"
 }
