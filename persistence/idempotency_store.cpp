@@ -45,7 +45,7 @@ claim begin(pqxx::transaction_base& tx, const std::string& scope, const std::str
   // it: the purge never deletes a key that is being worked on.
   auto lock_ms = static_cast<std::int64_t>(lock_for.count());
   auto keep_ms = lock_ms + static_cast<std::int64_t>(ttl.count());
-  const std::string insert =
+  static const std::string insert =
     "INSERT INTO idempotency_keys (scope, key, fingerprint, state, locked_until, expires_at)"
     " VALUES ($1, $2, $3, 'running', now() + $4::bigint * interval '1 millisecond',"
     "  now() + $5::bigint * interval '1 millisecond')"

@@ -176,8 +176,11 @@ identity_impl::behavior_type identity_actor_impl(identity_impl::stateful_pointer
       [ids = std::move(ids)](pqxx::connection_base& c) -> caf::expected<found> { return store::live_sessions(c, ids); },
       [checks, me, self, forgotten = st.forgotten](caf::expected<found> live) {
         for (auto& c : *checks) {
-          auto who = !live ? caf::expected<caller>(live.error())
-                           : verdict(c, live->count(c.session_id) ? &live->at(c.session_id) : nullptr);
+          const store::live_session* session = nullptr;
+          if (live)
+            if (auto i = live->find(c.session_id); i != live->end())
+              session = &i->second;
+          auto who = live ? verdict(c, session) : caf::expected<caller>(live.error());
           who ? c.promise.deliver(*who) : c.promise.deliver(who.error());
         }
         caf::anon_send(me, step_atom::value, step{[self, forgotten, live = std::move(live)] {
