@@ -8,6 +8,8 @@
 
 #include "actors/checker/messages.hpp"
 #include "actors/checker/services.hpp"
+#include "actors/clients/messages.hpp"
+#include "actors/identity/messages.hpp"
 #include "http/actor_call.hpp"
 #include "http/billing_routes.hpp"
 #include "http/gateway_routes.hpp"
@@ -118,18 +120,27 @@ void add_routes(router& r, edge_services s) {
   r.add("GET", "/health", [health = json_response(200, {{"status", "ok"}, {"node", s.config->node.name}})](
                              const request&, respond_fn respond) { respond(health); });
 
-  // 503 only when PostgreSQL is away: without Kafka every write still
-  // succeeds (its events wait in the outbox), so the node stays in service.
+  // 503 when PostgreSQL is away, or while the actors the API asks by name
+  // are not (re)started yet: the supervisor starts them after the edge
+  // listens. Without Kafka every write still succeeds (its events wait in
+  // the outbox), so the node stays in service.
   r.add("GET", "/ready", [s](const request&, respond_fn respond) {
     auto pg = s.pool->up();
+    auto& registry = s.system->registry();
+    auto started = true;
+    for (auto name : {checker::target_manager_name, topology::shard_region_name, identity::identity_name,
+                      clients::clients_name})
+      started = started && registry.get(name) != nullptr;
     auto kafka = s.config->kafka.brokers.empty() ? "not configured"
                  : s.metrics->kafka_up.Value() > 0 ? "up"
                                                    : "degraded";
-    auto ready = pg && std::string_view(kafka) != "degraded";
-    auto res = json_response(pg ? 200 : 503, {{"status", ready ? "ready" : "degraded"},
-                                              {"node", s.config->node.name},
-                                              {"dependencies", {{"postgres", pg ? "up" : "down"}, {"kafka", kafka}}}});
-    if (!pg)
+    auto serving = pg && started;
+    auto status = !started ? "starting" : serving && std::string_view(kafka) != "degraded" ? "ready" : "degraded";
+    auto res = json_response(serving ? 200 : 503,
+                             {{"status", status},
+                              {"node", s.config->node.name},
+                              {"dependencies", {{"postgres", pg ? "up" : "down"}, {"kafka", kafka}}}});
+    if (!serving)
       res.headers.emplace_back("Retry-After", "1");
     respond(std::move(res));
   });
