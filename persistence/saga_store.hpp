@@ -16,26 +16,11 @@ class connection_base;
 // run on a pool worker.
 namespace troupe::persistence::saga_store {
 
-// Writes a new saga and its steps (all pending). The batch fails when a
-// saga with this id exists already.
-void create(group_commit::batch& b, const saga::saga_view& s);
-
-// A step is about to be sent (again): status running or compensating,
-// one more attempt.
-void step_started(group_commit::batch& b, const std::string& id, int step, const std::string& status);
-
-// A step answered: its status (and error), and where the saga is now.
-struct step_end {
-  std::string id;
-  int step = 0;
-  std::string status;
-  std::string error;
-  std::string saga_state;
-  int saga_step = 0;
-  std::string context;    // JSON object
-  std::string saga_error; // empty: unchanged
-};
-void step_ended(group_commit::batch& b, const step_end& e);
+// Writes the saga as its actor holds it: its row, with the step `s.step`
+// in it, and a saga_steps row for each step in `ended` (0011_saga_running_step.sql).
+// `fresh` inserts the row: the batch then fails when a saga with this id
+// exists already.
+void write(group_commit::batch& b, const saga::saga_view& s, bool fresh, const std::vector<int>& ended);
 
 std::optional<saga::saga_view> load(pqxx::connection_base& c, const std::string& id);
 

@@ -12,22 +12,18 @@
 #include "actors/billing/messages.hpp"
 #include "actors/checker/messages.hpp"
 #include "actors/saga/messages.hpp"
+#include "runtime/clock.hpp"
 #include "runtime/errors.hpp"
 #include "topology/shard_keeper.hpp"
 
 namespace troupe::topology {
 namespace {
 
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 struct peer {
   member m;                  // agent empty unless up
   std::string status = "joining"; // joining, up, suspect, down
   std::int64_t last_seen_ms = 0;
-  std::int64_t since_ms = now_ms(); // when it entered its status
+  std::int64_t since_ms = system_time_ms(); // when it entered its status
   bool dialing = false;
 };
 
@@ -102,7 +98,7 @@ caf::behavior node_agent(caf::stateful_actor<agent_state>* self, node_config cfg
     if (p.status != status) {
       spdlog::info("cluster: {} ({}) is {}", p.m.name.empty() ? p.m.address() : p.m.name, p.m.address(), status);
       p.status = status;
-      p.since_ms = now_ms();
+      p.since_ms = system_time_ms();
       publish();
     }
   };
@@ -117,7 +113,7 @@ caf::behavior node_agent(caf::stateful_actor<agent_state>* self, node_config cfg
     auto& dead = self->state.dead;
     dead.erase(std::remove(dead.begin(), dead.end(), m.incarnation), dead.end());
     p.m = m;
-    p.last_seen_ms = now_ms();
+    p.last_seen_ms = system_time_ms();
     self->monitor(m.agent);
     if (replaced && p.status == "up")
       publish();
@@ -223,7 +219,7 @@ caf::behavior node_agent(caf::stateful_actor<agent_state>* self, node_config cfg
     // never heard of this node).
     [=](caf::tick_atom) {
       self->delayed_send(self, cfg.cluster.connection_timeout, caf::tick_atom::value);
-      auto now = now_ms();
+      auto now = system_time_ms();
       for (auto& [_, p] : self->state.peers) {
         if (p.status == "up")
           p.last_seen_ms = now;
@@ -250,7 +246,7 @@ caf::behavior node_agent(caf::stateful_actor<agent_state>* self, node_config cfg
       return self->delegate(caf::actor_cast<caf::actor>(target), std::move(msg));
     },
     [=](caf::get_atom) {
-      std::vector<member_status> out{{me.name, me.address(), "up", now_ms(), true}};
+      std::vector<member_status> out{{me.name, me.address(), "up", system_time_ms(), true}};
       for (auto& [address, p] : self->state.peers)
         out.push_back({p.m.name, address, p.status, p.last_seen_ms, false});
       return out;

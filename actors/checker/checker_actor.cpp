@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/checker/scrape_client.hpp"
+#include "runtime/clock.hpp"
 #include "runtime/metrics.hpp"
 
 namespace troupe::checker {
@@ -19,11 +20,6 @@ struct checker_state {
   std::minstd_rand rng{std::random_device{}()};
   static inline const char* name = "checker";
 };
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 check_result judge(const target& t, lease held, scrape_response& r, std::int64_t started_ms, metrics& m) {
   check_result out;
@@ -83,7 +79,7 @@ caf::behavior checker(caf::stateful_actor<checker_state>* self, target t, lease 
       }
       st.in_flight = true;
       s.client->fetch(st.url, milliseconds{st.t.spec.timeout_ms},
-                      [me = caf::actor_cast<caf::actor>(self), started = now_ms()](scrape_response r) {
+                      [me = caf::actor_cast<caf::actor>(self), started = system_time_ms()](scrape_response r) {
                         caf::anon_send(me, std::move(r), started);
                       });
     },

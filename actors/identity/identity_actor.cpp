@@ -403,11 +403,6 @@ identity_impl::behavior_type identity_actor_impl(identity_impl::stateful_pointer
 
 } // namespace
 
-std::int64_t system_time_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 caf::actor spawn_identity(caf::actor_system& system, services s) {
   return caf::actor_cast<caf::actor>(system.spawn(identity_actor_impl, std::move(s)));
 }

@@ -6,6 +6,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/identity/messages.hpp"
+#include "runtime/clock.hpp"
 #include "runtime/config.hpp"
 
 namespace troupe::persistence {
@@ -15,9 +16,6 @@ class pg_pool;
 namespace troupe::identity {
 
 class password_hasher;
-
-// Milliseconds since the epoch, by the system clock.
-std::int64_t system_time_ms();
 
 // What the identity actor needs; all of it outlives it.
 struct services {

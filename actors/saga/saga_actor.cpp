@@ -10,6 +10,7 @@
 #include "persistence/pg_pool.hpp"
 #include "persistence/saga_store.hpp"
 #include "runtime/atoms.hpp"
+#include "runtime/clock.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/metrics.hpp"
 #include "topology/entity_host.hpp"
@@ -27,7 +28,9 @@ using retry_atom = caf::atom_constant<caf::atom("retry")>;
 
 struct saga_actor_state {
   const saga_definition* def = nullptr;
-  std::optional<saga_view> rec; // as last written
+  std::optional<saga_view> rec; // as it will be written next
+  bool fresh = false;           // rec is not in the database yet
+  std::vector<int> ended;       // steps that ended since the last write
   json input, context;
   position at;
   bool loaded = false;
@@ -35,9 +38,6 @@ struct saga_actor_state {
   bool busy = false;     // a step or a write is under way
   bool pausing = false;  // waiting out a backoff
   std::function<void()> after_write;
-  // Written in the transaction of the next write: a step's end with the
-  // start of the step after it, a new saga with its first step's start.
-  std::function<void(persistence::group_commit::batch&)> unwritten;
   std::optional<std::pair<std::string, std::string>> to_start; // type, input
   std::vector<caf::response_promise> waiting;
   std::minstd_rand rng{std::random_device{}()};
@@ -65,17 +65,17 @@ caf::behavior saga_actor(caf::stateful_actor<saga_actor_state>* self, std::strin
         v ? caf::anon_send(me, load_atom::value, std::move(*v)) : caf::anon_send(me, load_atom::value, v.error());
       });
   };
-  // Writes under the shard's lease; `then` runs once it is committed.
-  auto write = [=](std::function<void(persistence::group_commit::batch&)> job, std::function<void()> then) {
+  // Writes rec under the shard's lease; `then` runs once it is committed.
+  // Should the write fail, the saga reloads what was written and goes on
+  // from there: a step sent again carries the same idempotency key.
+  auto write = [=](std::function<void()> then) {
     auto& st = self->state;
     st.busy = true;
     st.after_write = std::move(then);
-    auto first = std::exchange(st.unwritten, nullptr);
     writes->submit(
-      [=](persistence::group_commit::batch& b) -> caf::error {
-        if (first)
-          first(b);
-        job(b);
+      [v = *st.rec, fresh = std::exchange(st.fresh, false),
+       ended = std::exchange(st.ended, {})](persistence::group_commit::batch& b) -> caf::error {
+        store::write(b, v, fresh, ended);
         return {};
       },
       [me](caf::error err) { caf::anon_send(me, written_atom::value, std::move(err)); },
@@ -94,73 +94,59 @@ caf::behavior saga_actor(caf::stateful_actor<saga_actor_state>* self, std::strin
     auto i = st.at.step;
     auto compensating = st.at.state == saga_state::compensating;
     auto* def = &st.def->steps.at(static_cast<std::size_t>(i));
+    auto& row = st.rec->steps.at(static_cast<std::size_t>(i));
     auto status = compensating ? "compensating" : "running";
-    write([=](auto& b) { store::step_started(b, id, i, status); },
-          [=] {
-            auto& st = self->state;
+    row.status = status;
+    ++row.attempts;
+    if (!row.started_at_ms)
+      row.started_at_ms = system_time_ms();
+    write([=] {
+      auto& st = self->state;
+      step_call call{id, id + ":" + std::to_string(i), st.input, st.context};
+      auto& fn = compensating ? def->compensation : def->action;
+      st.busy = true;
+      fn(self, call, [=](step_reply r) {
+        auto& st = self->state;
+        auto before = st.at;
+        auto next = advance(st.def->shape(), before, r.result);
+        for (auto& [k, v] : r.context.items())
+          st.context[k] = v;
+        auto& row = st.rec->steps.at(static_cast<std::size_t>(i));
+        row.last_error = r.result == step_result::succeeded ? "" : r.error;
+        if (r.result == step_result::succeeded) {
+          row.status = compensating ? "compensated" : "succeeded";
+        } else if (!compensating && r.result == step_result::failed && next.state != saga_state::running) {
+          row.status = "failed";
+          st.rec->error = r.error;
+        }
+        if (row.status != status) {
+          row.finished_at_ms = system_time_ms();
+          st.ended.push_back(i);
+        }
+        st.rec->state = to_string(next.state);
+        st.rec->step = next.step;
+        st.rec->context = st.context.dump();
+        st.at = next;
+        if (!finished(next.state) && !(next == before)) {
+          // Written with the start of the next step.
+          st.busy = false;
+          return st.run();
+        }
+        write([=] {
+          auto& st = self->state;
+          if (finished(next.state))
+            s.metrics->sagas_finished.Add({{"type", st.rec->type}, {"state", st.rec->state}}).Increment();
+          if (next == before) {
             auto& row = st.rec->steps.at(static_cast<std::size_t>(i));
-            row.status = status;
-            ++row.attempts;
-            step_call call{id, id + ":" + std::to_string(i), st.input, st.context};
-            auto& fn = compensating ? def->compensation : def->action;
-            st.busy = true;
-            fn(self, call, [=](step_reply r) {
-              auto& st = self->state;
-              auto before = st.at;
-              auto next = advance(st.def->shape(), before, r.result);
-              for (auto& [k, v] : r.context.items())
-                st.context[k] = v;
-              store::step_end e;
-              e.id = id;
-              e.step = i;
-              e.error = r.result == step_result::succeeded ? "" : r.error;
-              e.status = r.result != step_result::succeeded ? status
-                         : compensating                      ? "compensated"
-                                                             : "succeeded";
-              if (!compensating && r.result == step_result::failed && next.state != saga_state::running) {
-                e.status = "failed";
-                e.saga_error = r.error;
-              }
-              e.saga_state = to_string(next.state);
-              e.saga_step = next.step;
-              e.context = st.context.dump();
-              auto ended = [=] {
-                auto& st = self->state;
-                auto& row = st.rec->steps.at(static_cast<std::size_t>(i));
-                row.status = e.status;
-                row.last_error = e.error;
-                st.rec->state = e.saga_state;
-                st.rec->step = e.saga_step;
-                st.rec->context = e.context;
-                if (!e.saga_error.empty())
-                  st.rec->error = e.saga_error;
-                st.at = next;
-              };
-              auto end = [e](persistence::group_commit::batch& b) { store::step_ended(b, e); };
-              if (!finished(next.state) && !(next == before)) {
-                // Should the write fail, the saga reloads what was written
-                // and sends this step again, under the same idempotency key.
-                ended();
-                st.unwritten = end;
-                st.busy = false;
-                return st.run();
-              }
-              write(end, [=] {
-                auto& st = self->state;
-                ended();
-                if (finished(next.state))
-                  s.metrics->sagas_finished.Add({{"type", st.rec->type}, {"state", e.saga_state}}).Increment();
-                if (next == before) {
-                  auto& row = st.rec->steps.at(static_cast<std::size_t>(i));
-                  s.metrics->saga_step_retries.Add({{"type", st.rec->type}, {"step", row.name}}).Increment();
-                  st.pausing = true;
-                  self->delayed_send(self, delay(row.attempts + 1), retry_atom::value);
-                  return;
-                }
-                st.run();
-              });
-            });
-          });
+            s.metrics->saga_step_retries.Add({{"type", st.rec->type}, {"step", row.name}}).Increment();
+            st.pausing = true;
+            self->delayed_send(self, delay(row.attempts + 1), retry_atom::value);
+            return;
+          }
+          st.run();
+        });
+      });
+    });
   };
   self->state.run = [=] {
     auto& st = self->state;
@@ -195,7 +181,7 @@ caf::behavior saga_actor(caf::stateful_actor<saga_actor_state>* self, std::strin
     // Written with the first step's start: should that fail, the saga
     // reloads, finds itself written or not, and goes on or starts again
     // (from to_start, kept for that).
-    st.unwritten = [v](persistence::group_commit::batch& b) { store::create(b, v); };
+    st.fresh = true;
     st.def = &def->second;
     st.rec = v;
     st.input = std::move(parsed);

@@ -42,7 +42,7 @@ cluster_options saga_options() {
 std::function<std::string()> saga_table(const std::string& dsn) {
   return [dsn] {
     return text_of(query(dsn, "SELECT s.id, s.type, s.state, s.step, s.error, st.step, st.name, st.status,"
-                              " st.attempts, st.last_error FROM sagas s JOIN saga_steps st ON st.saga_id = s.id"
+                              " st.attempts, st.last_error FROM sagas s JOIN saga_steps_now st ON st.saga_id = s.id"
                               " ORDER BY s.created_at DESC, st.step LIMIT 40"));
   };
 }
