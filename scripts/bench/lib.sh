@@ -139,6 +139,11 @@ statements_report() {
       round((1000 * total_exec_time / calls)::numeric, 1) AS exec_us, round((1000 * total_plan_time / calls)::numeric, 1) AS plan_us,
       left(regexp_replace(query, '\s+', ' ', 'g'), 200) AS statement
     FROM pg_stat_statements WHERE calls > 0 ORDER BY total_exec_time + total_plan_time DESC LIMIT $STATEMENTS" >&2
+  log "the tables written most: pages, live and dead rows, updates and the share of them that were HOT:"
+  psql "$1" -XqA -F ' | ' -P footer=off -c "SELECT relname AS table, pg_relation_size(relid) / 8192 AS pages,
+      n_live_tup AS live, n_dead_tup AS dead, n_tup_upd AS updates,
+      round(100.0 * n_tup_hot_upd / greatest(n_tup_upd, 1)) AS hot_pct, autovacuum_count AS autovacuums
+    FROM pg_stat_user_tables ORDER BY n_tup_ins + n_tup_upd DESC LIMIT 8" >&2
 }
 
 # Ticks of the whole PostgreSQL instance: postmaster, live children and the
