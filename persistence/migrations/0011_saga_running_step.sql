@@ -20,7 +20,8 @@ UPDATE sagas s SET step_status = st.status, step_attempts = st.attempts, step_er
   FROM saga_steps st WHERE st.saga_id = s.id AND st.step = s.step;
 DELETE FROM saga_steps WHERE status IN ('pending', 'running');
 -- Step rows are written in the transaction that writes their saga's row,
--- and sagas are never deleted: the check cost a third of each insert.
+-- and sagas are never deleted: without the check (and without ON CONFLICT)
+-- a step row's insert took 35 us instead of 73 in scripts/bench/saga.
 ALTER TABLE saga_steps DROP CONSTRAINT saga_steps_saga_id_fkey;
 
 -- Every step of every saga as it stands, for GET /api/v1/sagas/{id}.
