@@ -56,29 +56,36 @@ bool holds(pqxx::transaction_base& tx, int shard, std::int64_t incarnation) {
             .empty();
 }
 
-std::map<int, std::int64_t> held(pqxx::transaction_base& tx, std::vector<int> shards, std::int64_t incarnation) {
+namespace {
+
+// Prepared: a batch's shards differ every time, and planning the lease
+// check anew cost as much as running it.
+const std::string held_sql = "SELECT shard, epoch FROM shard_leases WHERE owner_incarnation = $1"
+                             " AND shard = ANY($2::int[]) ORDER BY shard FOR KEY SHARE";
+
+std::map<int, std::int64_t> to_epochs(const pqxx::result& r) {
   std::map<int, std::int64_t> out;
-  for (auto row : tx.exec_params("SELECT shard, epoch FROM shard_leases WHERE shard = ANY($1::int[])"
-                                 " AND owner_incarnation = $2 ORDER BY shard FOR KEY SHARE",
-                                 int_array(shards), incarnation))
+  for (auto row : r)
     out.emplace(row[0].as<int>(), row[1].as<std::int64_t>());
   return out;
 }
 
+} // namespace
+
+std::map<int, std::int64_t> held(pqxx::transaction_base& tx, std::vector<int> shards, std::int64_t incarnation) {
+  return to_epochs(exec_prepared(tx, held_sql, incarnation, int_array(shards)));
+}
+
 std::map<int, std::int64_t> begin_holding(pqxx::transaction_base& tx, const std::set<int>& shards,
                                           std::int64_t incarnation) {
-  std::map<int, std::int64_t> out;
   if (shards.empty()) {
     tx.exec("BEGIN");
-    return out;
+    return {};
   }
-  std::string in;
-  for (auto shard : shards)
-    in += (in.empty() ? "" : ", ") + std::to_string(shard);
-  for (auto row : tx.exec("BEGIN; SELECT shard, epoch FROM shard_leases WHERE owner_incarnation = " +
-                          std::to_string(incarnation) + " AND shard IN (" + in + ") ORDER BY shard FOR KEY SHARE"))
-    out.emplace(row[0].as<int>(), row[1].as<std::int64_t>());
-  return out;
+  auto name = prepared(tx.conn(), held_sql);
+  tx.conn().prepare_now(name);
+  return to_epochs(tx.exec("BEGIN; EXECUTE " + name + "(" + std::to_string(incarnation) + ", " +
+                           tx.quote(int_array(std::vector<int>(shards.begin(), shards.end()))) + ")"));
 }
 
 void release_all(pqxx::connection_base& c, std::int64_t incarnation) {

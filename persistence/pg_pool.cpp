@@ -103,6 +103,10 @@ void pg_pool::worker_loop() {
         conn = std::make_unique<pqxx::connection>(dsn_);
         conn->set_variable("idle_in_transaction_session_timeout",
                            std::to_string(idle_transaction_timeout_.count()));
+        // What is prepared is planned once (prepared.hpp): by default
+        // PostgreSQL plans a statement whose array parameter varies in
+        // length anew for every call.
+        conn->set_variable("plan_cache_mode", "force_generic_plan");
       }
       item.work(*conn);
     } catch (const pqxx::broken_connection& e) {

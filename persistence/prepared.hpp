@@ -11,7 +11,8 @@ namespace troupe::persistence {
 
 // The name under which `sql` is prepared on `c`. libpqxx prepares it on the
 // server at its first execution (again on a new connection), so a hot
-// statement is parsed and planned once per connection instead of per call:
+// statement is parsed and planned once per connection instead of per call
+// (the pool sets plan_cache_mode = force_generic_plan):
 // planning was a fifth of PostgreSQL's CPU in an order saga. Not for
 // statements that look rows of a growing table up through arrays
 // (`= ANY($1)`): PostgreSQL may settle on a generic plan for them, made once
