@@ -23,6 +23,9 @@ namespace {
 
 namespace store = persistence::idempotency_store;
 namespace rules = idempotency_rules;
+using batch = persistence::group_commit::batch;
+template <class T>
+using deliver = persistence::group_commit::deliver<T>;
 
 struct outcome_counters {
   prometheus::Counter* first;
@@ -93,9 +96,7 @@ respond_fn finisher(const edge_services& s, std::shared_ptr<const holder> h, res
       return;
     if (!rules::keep(res.status)) {
       s.writes->run<bool>(
-        [h](persistence::group_commit::batch& b) -> caf::expected<bool> {
-          return store::release(b.tx, h->scope, h->key, h->attempt);
-        },
+        [h](batch& b, deliver<bool> then) { store::release(b, h->scope, h->key, h->attempt, std::move(then)); },
         [respond, res](caf::expected<bool>) {
           // Not released (PostgreSQL away): the key frees itself when its lock passes.
           respond(res);
@@ -104,8 +105,8 @@ respond_fn finisher(const edge_services& s, std::shared_ptr<const holder> h, res
     }
     s.writes->run<bool>(
       [h, kept = to_stored(res),
-       ttl = s.config->http.idempotency_ttl](persistence::group_commit::batch& b) -> caf::expected<bool> {
-        return store::complete(b.tx, h->scope, h->key, h->attempt, kept, ttl);
+       ttl = s.config->http.idempotency_ttl](batch& b, deliver<bool> then) {
+        store::complete(b, h->scope, h->key, h->attempt, kept, ttl, std::move(then));
       },
       [respond, res](caf::expected<bool> stored) {
         if (stored && *stored)
@@ -137,10 +138,11 @@ handler idempotent(const edge_services& s, handler inner) {
     s.writes->run<store::claim>(
       [scope = req.user_id, key = key_text, print = rules::fingerprint(req.method, req.path, req.query, req.body),
        lock_for = 2 * s.config->http.request_timeout,
-       ttl = s.config->http.idempotency_ttl](persistence::group_commit::batch& b) -> caf::expected<store::claim> {
-        return store::begin(b.tx, scope, key, print, lock_for, ttl, [](const store::found_key& f) {
-          return rules::decide(f.state, f.same_request) == rules::decision::run;
-        });
+       ttl = s.config->http.idempotency_ttl](batch& b, deliver<store::claim> then) {
+        store::begin(
+          b, scope, key, print, lock_for, ttl,
+          [](const store::found_key& f) { return rules::decide(f.state, f.same_request) == rules::decision::run; },
+          std::move(then));
       },
       [s, &req, inner, respond, counters, header, key_text](caf::expected<store::claim> claim) {
         if (!claim)

@@ -22,22 +22,28 @@ caf::error not_found(const std::string& id) {
 
 } // namespace
 
-clients::client add(group_commit::batch& b, const clients::client& c) {
-  exec_prepared(b.tx, "INSERT INTO clients (id, login, first_name, last_name, email, status)"
-                      " VALUES ($1, $2, $3, $4, $5, 'pending') ON CONFLICT (id) DO NOTHING",
-                      c.id, c.login, c.first_name, c.last_name, c.email);
-  return to_client(exec_prepared1(b.tx, std::string("SELECT ") + columns + " FROM clients WHERE id = $1", c.id));
+void add(group_commit::batch& b, const clients::client& c, group_commit::deliver<clients::client> then) {
+  pipelined(
+    b, [](const pqxx::result&) {},
+    "INSERT INTO clients (id, login, first_name, last_name, email, status)"
+    " VALUES ($1, $2, $3, $4, $5, 'pending') ON CONFLICT (id) DO NOTHING",
+    c.id, c.login, c.first_name, c.last_name, c.email);
+  pipelined(
+    b, [then](const pqxx::result& r) { then(to_client(r.at(0))); },
+    std::string("SELECT ") + columns + " FROM clients WHERE id = $1", c.id);
 }
 
-caf::expected<clients::client> set_status(group_commit::batch& b, const std::string& id, const std::string& status,
-                                          const std::string& user_id) {
-  auto r = exec_prepared(b.tx, std::string("UPDATE clients SET status = $2, user_id = coalesce(nullif($3, ''), user_id),"
-                                           " updated_at = now() WHERE id = $1 RETURNING ") +
-                                 columns,
-                         id, status, user_id);
-  if (r.empty())
-    return not_found(id);
-  return to_client(r[0]);
+void set_status(group_commit::batch& b, const std::string& id, const std::string& status, const std::string& user_id,
+                group_commit::deliver<clients::client> then) {
+  pipelined(
+    b,
+    [then, id](const pqxx::result& r) {
+      then(r.empty() ? caf::expected<clients::client>(not_found(id)) : to_client(r[0]));
+    },
+    std::string("UPDATE clients SET status = $2, user_id = coalesce(nullif($3, ''), user_id),"
+                " updated_at = now() WHERE id = $1 RETURNING ") +
+      columns,
+    id, status, user_id);
 }
 
 caf::expected<clients::client> get(pqxx::connection_base& c, const std::string& id) {

@@ -15,11 +15,11 @@ class connection_base;
 namespace troupe::persistence::client_store {
 
 // Inserts `c` as pending unless its id exists; either way, the row.
-clients::client add(group_commit::batch& b, const clients::client& c);
+void add(group_commit::batch& b, const clients::client& c, group_commit::deliver<clients::client> then);
 
 // Sets the status (and the user, when given); errc::not_found.
-caf::expected<clients::client> set_status(group_commit::batch& b, const std::string& id, const std::string& status,
-                                          const std::string& user_id);
+void set_status(group_commit::batch& b, const std::string& id, const std::string& status, const std::string& user_id,
+                group_commit::deliver<clients::client> then);
 
 caf::expected<clients::client> get(pqxx::connection_base& c, const std::string& id);
 

@@ -12,16 +12,25 @@
 
 namespace troupe::persistence {
 
-void group_commit::batch::defer_quoted(const std::string& sql, std::initializer_list<std::string> quoted) {
-  auto name = prepared(tx.conn(), sql);
-  tx.conn().prepare_now(name);
-  deferred_ += "EXECUTE " + name;
-  const char* sep = "(";
-  for (auto& q : quoted) {
-    deferred_ += sep + q;
-    sep = ", ";
+void group_commit::batch::send_pipelined() {
+  while (!pipelined_.empty()) {
+    auto sent = std::exchange(pipelined_, {});
+    std::vector<pqxx::result> results;
+    {
+      pqxx::pipeline p(tx);
+      p.retain(static_cast<int>(sent.size())); // all sent at once, by complete()
+      std::vector<pqxx::pipeline::query_id> ids;
+      for (auto& [statement, then] : sent)
+        ids.push_back(p.insert(statement));
+      p.complete();
+      // In order: a failure throws here, and the statements after it did not run.
+      for (auto id : ids)
+        results.push_back(p.retrieve(id));
+    }
+    // Once the pipeline has let go of `tx`, which a `then` may use.
+    for (std::size_t i = 0; i < sent.size(); ++i)
+      sent[i].second(results[i]);
   }
-  deferred_ += quoted.size() == 0 ? ";\n" : ");\n";
 }
 
 group_commit::group_commit(pg_pool& pool, std::int64_t incarnation, int in_flight, std::size_t limit)
@@ -73,6 +82,7 @@ std::vector<caf::error> group_commit::run(pqxx::connection_base& c, const std::v
       else
         out.push_back(j.work(b));
     }
+    b.send_pipelined();
     tx.exec(b.deferred_ + "COMMIT");
     return out;
   } catch (const pqxx::broken_connection&) {

@@ -3,11 +3,12 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
@@ -15,6 +16,7 @@
 
 namespace pqxx {
 class connection_base;
+class result;
 class transaction_base;
 } // namespace pqxx
 
@@ -30,9 +32,10 @@ class pg_pool;
 // batch still queued in the pool keeps it alive.
 //
 // Round trips, not statements, are what PostgreSQL and the node spend most
-// on here: BEGIN goes with the read of the batch's fences, and writes whose
-// result nobody reads (`defer`, prepared.hpp) go with the COMMIT, so that a batch
-// of saga steps is two round trips whatever its size.
+// on here: BEGIN goes with the read of the batch's fences, the statements
+// whose results the jobs read (`pipelined`, prepared.hpp) go together, and
+// writes whose result nobody reads (`defer`) go with the COMMIT, so that a
+// batch is three round trips whatever its size.
 class group_commit : public std::enable_shared_from_this<group_commit> {
 public:
   // The transaction a batch's jobs share.
@@ -40,13 +43,26 @@ public:
   public:
     explicit batch(pqxx::transaction_base& tx) : tx(tx) {}
     pqxx::transaction_base& tx;
+    using result_fn = std::function<void(const pqxx::result&)>;
+    // Queued by `pipelined` (prepared.hpp).
+    void pipeline(std::string statement, result_fn then) {
+      pipelined_.emplace_back(std::move(statement), std::move(then));
+    }
     // Queued by `defer` (prepared.hpp), sent with the COMMIT.
-    void defer_quoted(const std::string& sql, std::initializer_list<std::string> quoted);
+    void defer(const std::string& statement) { deferred_ += statement + ";\n"; }
+    // Sends what `pipeline` queued in one round trip and hands each result
+    // to its `then`, which may run statements of its own on `tx` or queue
+    // more (sent next); until nothing is queued.
+    void send_pipelined();
 
   private:
     friend class group_commit;
+    std::vector<std::pair<std::string, result_fn>> pipelined_;
     std::string deferred_;
   };
+  // How a job hands on its result: `run` and `reply`.
+  template <class T>
+  using deliver = std::function<void(caf::expected<T>)>;
   // A job writing for a sharded entity runs only while this node holds the
   // shard at the epoch the entity was placed with; otherwise it is refused
   // with errc::lease_lost. The lease row stays locked until the commit, so
@@ -63,14 +79,15 @@ public:
 
   void submit(job work, done_fn done, std::optional<fence> f = std::nullopt);
 
-  // `f(batch&) -> caf::expected<T>`; `done` gets its result once committed.
+  // `f(batch&, deliver<T>)` queues its statements and delivers its result
+  // from theirs; `done` gets that result once committed.
   template <class T, class F>
   void run(F f, std::function<void(caf::expected<T>)> done) {
     auto out = std::make_shared<caf::expected<T>>(caf::error{});
     submit(
       [f = std::move(f), out](batch& b) -> caf::error {
-        *out = f(b);
-        return *out ? caf::error{} : out->error();
+        f(b, [out](caf::expected<T> r) { *out = std::move(r); });
+        return {};
       },
       [out, done = std::move(done)](caf::error e) { done(e ? caf::expected<T>(std::move(e)) : std::move(*out)); });
   }

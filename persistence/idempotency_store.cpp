@@ -35,31 +35,20 @@ std::string headers_json(const stored_response& answer) {
   return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-} // namespace
+// A running row stays unexpired while its lock holds, and for `ttl` past
+// it: the purge never deletes a key that is being worked on.
+const std::string insert = "INSERT INTO idempotency_keys (scope, key, fingerprint, state, locked_until, expires_at)"
+                           " VALUES ($1, $2, $3, 'running', now() + $4::bigint * interval '1 millisecond',"
+                           "  now() + $5::bigint * interval '1 millisecond')"
+                           " ON CONFLICT (scope, key) DO NOTHING RETURNING attempt::text";
 
-claim begin(pqxx::transaction_base& tx, const std::string& scope, const std::string& key,
-            const std::string& fingerprint, milliseconds lock_for, milliseconds ttl,
-            const std::function<bool(const found_key&)>& take) {
-  pqxx::binarystring print(fingerprint);
-  // A running row stays unexpired while its lock holds, and for `ttl` past
-  // it: the purge never deletes a key that is being worked on.
-  auto lock_ms = static_cast<std::int64_t>(lock_for.count());
-  auto keep_ms = lock_ms + static_cast<std::int64_t>(ttl.count());
-  static const std::string insert =
-    "INSERT INTO idempotency_keys (scope, key, fingerprint, state, locked_until, expires_at)"
-    " VALUES ($1, $2, $3, 'running', now() + $4::bigint * interval '1 millisecond',"
-    "  now() + $5::bigint * interval '1 millisecond')"
-    " ON CONFLICT (scope, key) DO NOTHING RETURNING attempt::text";
-  // Most keys are new: one statement claims them.
+// The key's row read and locked, then taken when `take` says so. Loops
+// only when another request inserts the key between the read and the
+// insert; the next read then finds (and waits for) its row.
+claim read_then_take(pqxx::transaction_base& tx, const std::string& scope, const std::string& key,
+                     const pqxx::binarystring& print, std::int64_t lock_ms, std::int64_t keep_ms,
+                     const std::function<bool(const found_key&)>& take) {
   claim out;
-  out.found.same_request = true;
-  if (take(out.found))
-    if (auto r = exec_prepared(tx, insert, scope, key, print, lock_ms, keep_ms); !r.empty()) {
-      out.attempt = r[0][0].as<std::string>();
-      return out;
-    }
-  // Loops only when another request inserts the key between the read and
-  // the insert; the next read then finds (and waits for) its row.
   for (;;) {
     auto r = exec_prepared(tx, "SELECT state, fingerprint = $3, locked_until > now(), expires_at <= now(), status,"
                                " content_type, headers::text, body"
@@ -88,23 +77,46 @@ claim begin(pqxx::transaction_base& tx, const std::string& scope, const std::str
   }
 }
 
-bool complete(pqxx::transaction_base& tx, const std::string& scope, const std::string& key,
-              const std::string& attempt, const stored_response& answer, milliseconds ttl) {
-  auto r = exec_prepared(tx, "UPDATE idempotency_keys SET state = 'done', status = $4, content_type = $5,"
-                             " headers = $6::jsonb, body = $7,"
-                             " expires_at = now() + $8::bigint * interval '1 millisecond'"
-                             " WHERE scope = $1 AND key = $2 AND attempt = $3::uuid AND state = 'running'",
-                             scope, key, attempt, answer.status, answer.content_type, headers_json(answer),
-                             pqxx::binarystring(answer.body), static_cast<std::int64_t>(ttl.count()));
-  return r.affected_rows() == 1;
+} // namespace
+
+void begin(group_commit::batch& b, const std::string& scope, const std::string& key, const std::string& fingerprint,
+           milliseconds lock_for, milliseconds ttl, std::function<bool(const found_key&)> take,
+           group_commit::deliver<claim> then) {
+  pqxx::binarystring print(fingerprint);
+  auto lock_ms = static_cast<std::int64_t>(lock_for.count());
+  auto keep_ms = lock_ms + static_cast<std::int64_t>(ttl.count());
+  // Most keys are new: one statement claims them.
+  claim absent;
+  absent.found.same_request = true;
+  if (!take(absent.found))
+    return then(read_then_take(b.tx, scope, key, print, lock_ms, keep_ms, take));
+  pipelined(
+    b,
+    [&tx = b.tx, then, absent, scope, key, print, lock_ms, keep_ms, take](const pqxx::result& r) {
+      if (r.empty())
+        return then(read_then_take(tx, scope, key, print, lock_ms, keep_ms, take));
+      auto out = absent;
+      out.attempt = r[0][0].as<std::string>();
+      then(out);
+    },
+    insert, scope, key, print, lock_ms, keep_ms);
 }
 
-bool release(pqxx::transaction_base& tx, const std::string& scope, const std::string& key,
-             const std::string& attempt) {
-  auto r = exec_prepared(tx,
-    "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND attempt = $3::uuid AND state = 'running'", scope,
-    key, attempt);
-  return r.affected_rows() == 1;
+void complete(group_commit::batch& b, const std::string& scope, const std::string& key, const std::string& attempt,
+              const stored_response& answer, milliseconds ttl, group_commit::deliver<bool> then) {
+  pipelined(b, [then](const pqxx::result& r) { then(r.affected_rows() == 1); },
+            "UPDATE idempotency_keys SET state = 'done', status = $4, content_type = $5, headers = $6::jsonb,"
+            " body = $7, expires_at = now() + $8::bigint * interval '1 millisecond'"
+            " WHERE scope = $1 AND key = $2 AND attempt = $3::uuid AND state = 'running'",
+            scope, key, attempt, answer.status, answer.content_type, headers_json(answer),
+            pqxx::binarystring(answer.body), static_cast<std::int64_t>(ttl.count()));
+}
+
+void release(group_commit::batch& b, const std::string& scope, const std::string& key, const std::string& attempt,
+             group_commit::deliver<bool> then) {
+  pipelined(b, [then](const pqxx::result& r) { then(r.affected_rows() == 1); },
+            "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND attempt = $3::uuid AND state = 'running'",
+            scope, key, attempt);
 }
 
 int purge_expired(pqxx::connection_base& c, int limit) {

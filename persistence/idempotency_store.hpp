@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "persistence/group_commit.hpp"
 #include "runtime/config.hpp"
 
 namespace pqxx {
@@ -14,8 +15,8 @@ class transaction_base;
 
 // SQL of the edge's idempotency keys (0007_idempotency.sql). Every function
 // runs on a pg_pool worker; every time is PostgreSQL's. begin, complete and
-// release write in the caller's transaction: a group_commit batch shares
-// one among many requests, and its commit makes them count.
+// release write in a group_commit batch, shared among many requests, and
+// deliver once its statements ran; its commit makes them count.
 namespace troupe::persistence::idempotency_store {
 
 // What a key held when a request came with it.
@@ -45,22 +46,22 @@ struct claim {
   std::string attempt; // set when this request took the key: for complete() or release()
 };
 
-// With the key's row locked until `tx` ends: reads what the key holds and,
-// when `take(found)` says so, claims it for this request (running, locked
-// for `lock_for`). Requests racing on a key serialise on its row, on this
-// node or another, so at most one of them takes it.
-claim begin(pqxx::transaction_base& tx, const std::string& scope, const std::string& key,
-            const std::string& fingerprint, milliseconds lock_for, milliseconds ttl,
-            const std::function<bool(const found_key&)>& take);
+// With the key's row locked until the batch ends: reads what the key holds
+// and, when `take(found)` says so, claims it for this request (running,
+// locked for `lock_for`). Requests racing on a key serialise on its row, on
+// this node or another, so at most one of them takes it.
+void begin(group_commit::batch& b, const std::string& scope, const std::string& key, const std::string& fingerprint,
+           milliseconds lock_for, milliseconds ttl, std::function<bool(const found_key&)> take,
+           group_commit::deliver<claim> then);
 
 // Keeps the answer of claim `attempt` for `ttl`; false when the claim was
 // lost (its lock passed and another request took the key).
-bool complete(pqxx::transaction_base& tx, const std::string& scope, const std::string& key,
-              const std::string& attempt, const stored_response& answer, milliseconds ttl);
+void complete(group_commit::batch& b, const std::string& scope, const std::string& key, const std::string& attempt,
+              const stored_response& answer, milliseconds ttl, group_commit::deliver<bool> then);
 
 // Gives the key up, so that a retry runs again; false when the claim was lost.
-bool release(pqxx::transaction_base& tx, const std::string& scope, const std::string& key,
-             const std::string& attempt);
+void release(group_commit::batch& b, const std::string& scope, const std::string& key, const std::string& attempt,
+             group_commit::deliver<bool> then);
 
 // Deletes up to `limit` expired keys; returns how many it deleted.
 int purge_expired(pqxx::connection_base& c, int limit);

@@ -82,10 +82,8 @@ std::map<int, std::int64_t> begin_holding(pqxx::transaction_base& tx, const std:
     tx.exec("BEGIN");
     return {};
   }
-  auto name = prepared(tx.conn(), held_sql);
-  tx.conn().prepare_now(name);
-  return to_epochs(tx.exec("BEGIN; EXECUTE " + name + "(" + std::to_string(incarnation) + ", " +
-                           tx.quote(int_array(std::vector<int>(shards.begin(), shards.end()))) + ")"));
+  return to_epochs(tx.exec(
+    "BEGIN; " + execute_text(tx, held_sql, incarnation, int_array(std::vector<int>(shards.begin(), shards.end())))));
 }
 
 void release_all(pqxx::connection_base& c, std::int64_t incarnation) {

@@ -6,13 +6,13 @@
 
 namespace troupe::persistence::notification_store {
 
-std::int64_t add(group_commit::batch& b, const notifications::notification& n) {
-  return exec_prepared1(b.tx, "WITH added AS (INSERT INTO notifications (key, user_id, type, data)"
-                             " VALUES ($1, nullif($2, ''), $3, $4::jsonb) ON CONFLICT (key) DO NOTHING RETURNING id)"
-                             " SELECT id FROM added UNION ALL"
-                             " SELECT id FROM notifications WHERE key = $1 AND NOT EXISTS (SELECT FROM added)",
-                        n.key, n.user_id, n.type, n.data)[0]
-    .as<std::int64_t>();
+void add(group_commit::batch& b, const notifications::notification& n, group_commit::deliver<std::int64_t> then) {
+  pipelined(b, [then](const pqxx::result& r) { then(r.at(0)[0].as<std::int64_t>()); },
+            "WITH added AS (INSERT INTO notifications (key, user_id, type, data)"
+            " VALUES ($1, nullif($2, ''), $3, $4::jsonb) ON CONFLICT (key) DO NOTHING RETURNING id)"
+            " SELECT id FROM added UNION ALL"
+            " SELECT id FROM notifications WHERE key = $1 AND NOT EXISTS (SELECT FROM added)",
+            n.key, n.user_id, n.type, n.data);
 }
 
 std::optional<notifications::notification> last(pqxx::connection_base& c) {

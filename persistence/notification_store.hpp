@@ -14,7 +14,7 @@ class connection_base;
 namespace troupe::persistence::notification_store {
 
 // Adds `n` unless its key exists; either way, the id.
-std::int64_t add(group_commit::batch& b, const notifications::notification& n);
+void add(group_commit::batch& b, const notifications::notification& n, group_commit::deliver<std::int64_t> then);
 
 // The newest notification of all.
 std::optional<notifications::notification> last(pqxx::connection_base& c);

@@ -17,21 +17,24 @@ orders::order to_order(const pqxx::row& r) {
 
 } // namespace
 
-orders::order add(group_commit::batch& b, const orders::order& o) {
-  return to_order(exec_prepared1(
-    b.tx, std::string("WITH added AS (INSERT INTO orders (id, client_id, user_id, sum, status)"
-                      " VALUES ($1, $2, $3, $4, 'pending') ON CONFLICT (id) DO NOTHING RETURNING ") +
-            columns + ") SELECT * FROM added UNION ALL SELECT " + columns +
-            " FROM orders WHERE id = $1 AND NOT EXISTS (SELECT FROM added)",
-    o.id, o.client_id, o.user_id, o.sum));
+void add(group_commit::batch& b, const orders::order& o, group_commit::deliver<orders::order> then) {
+  pipelined(
+    b, [then](const pqxx::result& r) { then(to_order(r.at(0))); },
+    std::string("WITH added AS (INSERT INTO orders (id, client_id, user_id, sum, status)"
+                " VALUES ($1, $2, $3, $4, 'pending') ON CONFLICT (id) DO NOTHING RETURNING ") +
+      columns + ") SELECT * FROM added UNION ALL SELECT " + columns +
+      " FROM orders WHERE id = $1 AND NOT EXISTS (SELECT FROM added)",
+    o.id, o.client_id, o.user_id, o.sum);
 }
 
-caf::expected<orders::order> set_status(group_commit::batch& b, const std::string& id, const std::string& status) {
-  auto r = exec_prepared(b.tx,
+void set_status(group_commit::batch& b, const std::string& id, const std::string& status,
+                group_commit::deliver<orders::order> then) {
+  pipelined(
+    b,
+    [then, id](const pqxx::result& r) {
+      then(r.empty() ? caf::expected<orders::order>(make_error(errc::not_found, "no order " + id)) : to_order(r[0]));
+    },
     std::string("UPDATE orders SET status = $2, updated_at = now() WHERE id = $1 RETURNING ") + columns, id, status);
-  if (r.empty())
-    return make_error(errc::not_found, "no order " + id);
-  return to_order(r[0]);
 }
 
 } // namespace troupe::persistence::order_store

@@ -11,9 +11,10 @@
 namespace troupe::persistence::order_store {
 
 // Inserts `o` as pending unless its id exists; either way, the row.
-orders::order add(group_commit::batch& b, const orders::order& o);
+void add(group_commit::batch& b, const orders::order& o, group_commit::deliver<orders::order> then);
 
 // Sets the status; errc::not_found.
-caf::expected<orders::order> set_status(group_commit::batch& b, const std::string& id, const std::string& status);
+void set_status(group_commit::batch& b, const std::string& id, const std::string& status,
+                group_commit::deliver<orders::order> then);
 
 } // namespace troupe::persistence::order_store

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <utility>
 
@@ -22,16 +23,29 @@ namespace troupe::persistence {
 // order saga, and its generic plan runs deposits as fast.
 std::string prepared(pqxx::connection_base& c, const std::string& sql);
 
+// `EXECUTE name('arg', ...)`: `sql` prepared on tx's connection, run by
+// text, so that it can go in one round trip with other statements.
+std::string execute_quoted(pqxx::transaction_base& tx, const std::string& sql,
+                           std::initializer_list<std::string> quoted);
+
+template <class... Args>
+std::string execute_text(pqxx::transaction_base& tx, const std::string& sql, const Args&... args) {
+  return execute_quoted(tx, sql, {tx.quote(args)...});
+}
+
 // `tx.exec_params(sql, args...)`, prepared.
 template <class... Args>
 pqxx::result exec_prepared(pqxx::transaction_base& tx, const std::string& sql, Args&&... args) {
   return tx.exec_prepared(prepared(tx.conn(), sql), std::forward<Args>(args)...);
 }
 
-// `tx.exec_params1(sql, args...)`, prepared.
+// Runs `sql` with `args` in `b`, prepared, in one round trip with the
+// statements of the batch's other jobs, once every job has run; `then`
+// gets the result. A statement that fails fails the batch.
 template <class... Args>
-pqxx::row exec_prepared1(pqxx::transaction_base& tx, const std::string& sql, Args&&... args) {
-  return tx.exec_prepared1(prepared(tx.conn(), sql), std::forward<Args>(args)...);
+void pipelined(group_commit::batch& b, group_commit::batch::result_fn then, const std::string& sql,
+               const Args&... args) {
+  b.pipeline(execute_text(b.tx, sql, args...), std::move(then));
 }
 
 // Runs `sql` with `args` when `b` commits, prepared, in the round trip of
@@ -39,7 +53,7 @@ pqxx::row exec_prepared1(pqxx::transaction_base& tx, const std::string& sql, Arg
 // batch, so a job that refuses must refuse before deferring anything.
 template <class... Args>
 void defer(group_commit::batch& b, const std::string& sql, const Args&... args) {
-  b.defer_quoted(sql, {b.tx.quote(args)...});
+  b.defer(execute_text(b.tx, sql, args...));
 }
 
 } // namespace troupe::persistence

@@ -12,6 +12,8 @@ namespace {
 
 namespace store = persistence::client_store;
 using batch = persistence::group_commit::batch;
+template <class T>
+using deliver = persistence::group_commit::deliver<T>;
 
 // An approved client never changes again (only a registration saga before
 // its pivot rejects, and it approves after it), so it is kept: an order saga
@@ -27,12 +29,14 @@ caf::behavior client_service(caf::stateful_actor<client_service_state>* self, se
   self->attach_functor([sys = &self->system()] { sys->registry().erase(clients_name); });
   auto set_status = [=](const std::string& id, const char* status, const std::string& user_id) {
     return s.writes->reply(self->make_response_promise<client>(),
-                           [=](batch& b) { return store::set_status(b, id, status, user_id); });
+                           [=](batch& b, deliver<client> then) {
+                             store::set_status(b, id, status, user_id, std::move(then));
+                           });
   };
   return {
     [=](caf::add_atom, const client& c) -> caf::result<client> {
       return s.writes->reply(self->make_response_promise<client>(),
-                             [c](batch& b) -> caf::expected<client> { return store::add(b, c); });
+                             [c](batch& b, deliver<client> then) { store::add(b, c, std::move(then)); });
     },
     [=](approve_atom, const std::string& id, const std::string& user_id) -> caf::result<client> {
       return set_status(id, "approved", user_id);

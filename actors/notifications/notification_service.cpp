@@ -13,8 +13,9 @@ caf::behavior notification_service(caf::event_based_actor* self, services s) {
   return {
     [=](notify_atom, const notification& n) -> caf::result<std::int64_t> {
       return s.writes->reply(self->make_response_promise<std::int64_t>(),
-                             [n](persistence::group_commit::batch& b) -> caf::expected<std::int64_t> {
-                               return persistence::notification_store::add(b, n);
+                             [n](persistence::group_commit::batch& b,
+                                 persistence::group_commit::deliver<std::int64_t> then) {
+                               persistence::notification_store::add(b, n, std::move(then));
                              });
     },
   };

@@ -298,13 +298,25 @@ bool run_rules(const store::found_key& f) {
   return rules::decide(f.state, f.same_request) == rules::decision::run;
 }
 
-// `f(tx)` in a transaction of its own, committed.
-template <class F>
-auto committed(pqxx::connection& c, F f) {
+using troupe::persistence::group_commit;
+
+// `f(batch, deliver)` in a batch of its own, committed: what it delivered.
+template <class T, class F>
+T committed(pqxx::connection& c, F f) {
   pqxx::work tx(c);
-  auto out = f(tx);
+  group_commit::batch b(tx);
+  std::optional<caf::expected<T>> out;
+  f(b, [&](caf::expected<T> r) { out = std::move(r); });
+  b.send_pipelined();
   tx.commit();
-  return out;
+  REQUIRE(out);
+  REQUIRE(*out);
+  return **out;
+}
+
+template <class F>
+store::claim claimed(pqxx::connection& c, F f) {
+  return committed<store::claim>(c, f);
 }
 
 } // namespace
@@ -317,13 +329,14 @@ TEST_CASE("one key from two callers is two keys, and a lost claim stores nothing
   troupe::persistence::migrate(c);
   auto print = rules::fingerprint("POST", targets, "", "{}");
   auto begin = [&](const std::string& scope) {
-    return committed(c, [&](pqxx::work& tx) { return store::begin(tx, scope, "shared", print, 1h, 24h, run_rules); });
+    return claimed(c, [&](auto& b, auto then) { store::begin(b, scope, "shared", print, 1h, 24h, run_rules, then); });
   };
   auto complete = [&](const std::string& scope, const std::string& attempt, const store::stored_response& answer) {
-    return committed(c, [&](pqxx::work& tx) { return store::complete(tx, scope, "shared", attempt, answer, 24h); });
+    return committed<bool>(
+      c, [&](auto& b, auto then) { store::complete(b, scope, "shared", attempt, answer, 24h, then); });
   };
   auto release = [&](const std::string& scope, const std::string& attempt) {
-    return committed(c, [&](pqxx::work& tx) { return store::release(tx, scope, "shared", attempt); });
+    return committed<bool>(c, [&](auto& b, auto then) { store::release(b, scope, "shared", attempt, then); });
   };
 
   auto alice = begin("alice");
@@ -372,8 +385,8 @@ TEST_CASE("of requests racing on one key, new or expired, exactly one takes it",
     for (int i = 0; i < 8; ++i)
       racers.push_back(std::async(std::launch::async, [&] {
         pqxx::connection c(pg.dsn());
-        return !committed(c, [&](pqxx::work& tx) {
-                  return store::begin(tx, "", "contended", print, 1h, 24h, run_rules);
+        return !claimed(c, [&](auto& b, auto then) {
+                  store::begin(b, "", "contended", print, 1h, 24h, run_rules, then);
                 }).attempt.empty();
       }));
     int taken = 0;
@@ -395,9 +408,13 @@ TEST_CASE("two requests with one key in one transaction, as in a group commit's 
   troupe::persistence::migrate(c);
   auto print = rules::fingerprint("POST", targets, "", "{}");
   pqxx::work tx(c);
-  auto first = store::begin(tx, "alice", "batched", print, 1h, 24h, run_rules);
-  auto second = store::begin(tx, "alice", "batched", print, 1h, 24h, run_rules);
-  auto other = store::begin(tx, "alice", "batched", rules::fingerprint("POST", targets, "", "{ }"), 1h, 24h, run_rules);
+  group_commit::batch b(tx);
+  store::claim first, second, other;
+  auto into = [](store::claim& c) { return [&c](caf::expected<store::claim> r) { c = *r; }; };
+  store::begin(b, "alice", "batched", print, 1h, 24h, run_rules, into(first));
+  store::begin(b, "alice", "batched", print, 1h, 24h, run_rules, into(second));
+  store::begin(b, "alice", "batched", rules::fingerprint("POST", targets, "", "{ }"), 1h, 24h, run_rules, into(other));
+  b.send_pipelined();
   tx.commit();
   CHECK_FALSE(first.attempt.empty());
   CHECK(second.attempt.empty());
