@@ -25,6 +25,10 @@ TEST_CASE("jobs sharing a batch each get their own results, and a failing statem
           "[integration]") {
   pg_instance pg;
   query(pg.dsn(), "CREATE TABLE gc (id INTEGER PRIMARY KEY, v INTEGER NOT NULL CHECK (v >= 0))");
+  // Declared before the pool: a job still running when a check fails
+  // writes here until the pool has stopped.
+  std::mutex mutex;
+  std::map<int, caf::expected<int>> results;
   troupe::metrics m;
   troupe::persistence::pg_pool pool(pg.dsn(), 1, 1000, 100ms, 10s, [](pqxx::connection_base&) {}, m);
   REQUIRE(wait_until([&] { return pool.up(); }, 30s));
@@ -41,8 +45,6 @@ TEST_CASE("jobs sharing a batch each get their own results, and a failing statem
     return gate;
   };
 
-  std::mutex mutex;
-  std::map<int, caf::expected<int>> results;
   auto finished = [&](std::size_t n) {
     return wait_until(
       [&] {
