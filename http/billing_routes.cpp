@@ -73,6 +73,8 @@ response operation_response(const billing::operation& op) {
 template <class Atom>
 handler money_route(const edge_services& s, Atom atom, const char* field) {
   return [s, atom, field](const request& req, respond_fn respond) {
+    if (auto err = malformed_key(req))
+      return respond(from_error(err));
     auto amount = parse_amount(req.body, field);
     if (!amount)
       return respond(from_error(amount.error()));
@@ -109,6 +111,8 @@ void add_billing_routes(router& r, const edge_services& s) {
       return respond(from_error(j.error()));
     if (!j->empty())
       return respond(from_error(bad(j->begin().key() + ": unknown field")));
+    if (auto err = malformed_key(req))
+      return respond(from_error(err));
     ask_entity<billing::account>(*s.system, s.config->http.request_timeout, billing::accounts_name, id_for(req),
                                  caf::make_message(billing::open_atom::value, req.user_id, id_for(req)),
                                  [respond](caf::expected<billing::account> a) {

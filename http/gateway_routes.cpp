@@ -90,9 +90,11 @@ void add_dev_routes(router& r, const edge_services& s) {
           if (!sum)
             return respond(from_error(sum.error()));
           auto id = client->get<std::string>();
+          // The operation is named after the key, so that a retry whose
+          // stored answer was lost (its node died) deposits once.
           ask_entity<billing::operation>(
             *s.system, s.config->http.request_timeout, billing::accounts_name, id,
-            caf::make_message(billing::deposit_atom::value, "dev:" + new_uuid(), *sum, std::string{}),
+            caf::make_message(billing::deposit_atom::value, "dev:" + id_for(req), *sum, std::string{}),
             [respond, id](caf::expected<billing::operation> op) {
               respond(op ? json_response(200, {{"id", id}, {"clientId", id}, {"balance", op->balance_after}})
                          : from_error(op.error()));
@@ -106,39 +108,40 @@ void add_gateway_routes(router& r, const edge_services& s) {
   // Runs the registration saga and answers once it has finished: the client
   // approved, its account open, the notification sent. The password is
   // hashed here, as the saga keeps its input and must never hold it clear.
-  r.add("POST", "/api/client/register_client", idempotent(s, [s](const request& req, respond_fn respond) {
-          auto f = string_fields(req.body, {"login", "password", "firstName", "lastName", "email"});
-          if (!f)
-            return respond(from_error(f.error()));
-          auto in = *f;
-          identity::new_user u{in["login"], in["firstName"], in["lastName"], in["email"], "", ""};
-          if (auto err = identity::validate(u))
-            return respond(from_error(err));
-          if (auto err = identity::validate_password(in["password"]))
-            return respond(from_error(err));
-          auto identity = s.system->registry().get(identity::identity_name);
-          if (!identity)
-            return respond(from_error(make_error(errc::unavailable, "identity is restarting")));
-          auto saga_id = id_for(req);
-          ask<std::string>(
-            *s.system, caf::actor_cast<caf::actor>(identity), s.config->http.request_timeout,
-            std::function<void(caf::expected<std::string>)>([s, in, saga_id, respond](caf::expected<std::string> h) {
-              if (!h)
-                return respond(from_error(h.error()));
-              json input{{"client_id", new_uuid()},      {"login", in.at("login")},
-                         {"password_hash", *h},          {"first_name", in.at("firstName")},
-                         {"last_name", in.at("lastName")}, {"email", in.at("email")}};
-              run_saga(s, saga_id, "registration", input, [respond](caf::expected<saga::saga_view> v) {
-                if (!v)
-                  return respond(from_error(v.error()));
-                if (v->state != "completed")
-                  return respond(saga_failure(*v));
-                auto started = json::parse(v->input);
-                respond(json_response(200, {{"clientId", started["client_id"]}, {"login", started["login"]}}));
-              });
-            }),
-            identity::hash_atom::value, in["password"]);
-        }));
+  auto register_client = [s](const request& req, respond_fn respond) {
+    auto f = string_fields(req.body, {"login", "password", "firstName", "lastName", "email"});
+    if (!f)
+      return respond(from_error(f.error()));
+    auto in = *f;
+    identity::new_user u{in["login"], in["firstName"], in["lastName"], in["email"], "", ""};
+    if (auto err = identity::validate(u))
+      return respond(from_error(err));
+    if (auto err = identity::validate_password(in["password"]))
+      return respond(from_error(err));
+    auto identity = s.system->registry().get(identity::identity_name);
+    if (!identity)
+      return respond(from_error(make_error(errc::unavailable, "identity is restarting")));
+    auto saga_id = id_for(req);
+    ask<std::string>(
+      *s.system, caf::actor_cast<caf::actor>(identity), s.config->http.request_timeout,
+      std::function<void(caf::expected<std::string>)>([s, in, saga_id, respond](caf::expected<std::string> h) {
+        if (!h)
+          return respond(from_error(h.error()));
+        json input{{"client_id", new_uuid()},      {"login", in.at("login")},
+                   {"password_hash", *h},          {"first_name", in.at("firstName")},
+                   {"last_name", in.at("lastName")}, {"email", in.at("email")}};
+        run_saga(s, saga_id, "registration", input, [respond](caf::expected<saga::saga_view> v) {
+          if (!v)
+            return respond(from_error(v.error()));
+          if (v->state != "completed")
+            return respond(saga_failure(*v));
+          auto started = json::parse(v->input);
+          respond(json_response(200, {{"clientId", started["client_id"]}, {"login", started["login"]}}));
+        });
+      }),
+      identity::hash_atom::value, in["password"]);
+  };
+  r.add("POST", "/api/client/register_client", idempotent(s, register_client, {"password"}));
 
   r.add("POST", "/api/auth/login", [s](const request& req, respond_fn respond) {
     auto f = string_fields(req.body, {"login", "password"});

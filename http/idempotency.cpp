@@ -121,22 +121,26 @@ respond_fn finisher(const edge_services& s, std::shared_ptr<const holder> h, res
 
 } // namespace
 
-handler idempotent(const edge_services& s, handler inner) {
+handler idempotent(const edge_services& s, handler inner, std::vector<std::string> secret_fields) {
   auto& family = s.metrics->idempotency_requests;
   outcome_counters counters{&family.Add({{"outcome", "first"}}), &family.Add({{"outcome", "replayed"}}),
                             &family.Add({{"outcome", "in_progress"}}), &family.Add({{"outcome", "reused"}})};
-  return [s, inner = std::move(inner), counters](const request& req, respond_fn respond) {
+  return [s, inner = std::move(inner), counters, secret_fields = std::move(secret_fields)](const request& req,
+                                                                                          respond_fn respond) {
     auto key = is_write(req.method) ? find_key(req) : given_key{};
     if (!key.header)
       return inner(req, std::move(respond));
-    if (!rules::valid_key(key.value))
-      return respond(from_error(bad(std::string(key.header) + ": expected 1 to 255 printable ASCII characters")));
+    if (auto err = malformed_key(req))
+      return respond(from_error(err));
     auto header = key.header;
     auto key_text = std::string(key.value);
+    auto print = secret_fields.empty()
+                   ? rules::fingerprint(req.method, req.path, req.query, req.body)
+                   : rules::fingerprint(req.method, req.path, req.query, rules::without_secrets(req.body, secret_fields));
     // `req` stays valid until `respond` runs: the session keeps it for the
     // request in flight.
     s.writes->run<store::claim>(
-      [scope = req.user_id, key = key_text, print = rules::fingerprint(req.method, req.path, req.query, req.body),
+      [scope = req.user_id, key = key_text, print = std::move(print),
        lock_for = 2 * s.config->http.request_timeout,
        ttl = s.config->http.idempotency_ttl](batch& b, deliver<store::claim> then) {
         store::begin(
@@ -180,6 +184,13 @@ handler idempotent(const edge_services& s, handler inner) {
           make_error(errc::idempotency_key_reused, std::string(header) + ": already used with a different request")));
       });
   };
+}
+
+caf::error malformed_key(const request& req) {
+  auto key = find_key(req);
+  if (!key.header || rules::valid_key(key.value))
+    return {};
+  return bad(std::string(key.header) + ": expected 1 to 255 printable ASCII characters");
 }
 
 std::string id_for(const request& req) {

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "http/message.hpp"
 #include "http/routes.hpp"
 
@@ -17,7 +20,14 @@ namespace troupe::http {
 // 408, 409, 425, 429) are not stored: the key is released and a retry runs
 // again. Other requests, and requests without either header, go straight
 // to `inner`. Wrap it inside the auth wrapper, which sets user_id.
-handler idempotent(const edge_services& s, handler inner);
+// `secret_fields`: top-level fields of the JSON body (passwords) left out of
+// what is compared (idempotency_rules::without_secrets).
+handler idempotent(const edge_services& s, handler inner, std::vector<std::string> secret_fields = {});
+
+// 400 naming the header when the request's Idempotency-Key (or
+// X-Request-Id) is not 1 to 255 printable ASCII characters; none otherwise,
+// also without a key. For routes that take a key without `idempotent`.
+caf::error malformed_key(const request& req);
 
 // The id of what a write creates (an account, a saga, a ledger operation):
 // derived from the caller and its Idempotency-Key (or X-Request-Id), so that

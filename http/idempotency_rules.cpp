@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
 #include <sodium.h>
 
 namespace troupe::http::idempotency_rules {
@@ -51,6 +52,15 @@ std::string fingerprint(std::string_view method, std::string_view path, std::str
   unsigned char digest[crypto_hash_sha256_BYTES];
   crypto_hash_sha256_final(&state, digest);
   return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
+}
+
+std::string without_secrets(std::string_view body, const std::vector<std::string>& fields) {
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (!j.is_object())
+    return std::string("\0not a JSON object", 18);
+  for (auto& f : fields)
+    j.erase(f);
+  return j.dump();
 }
 
 } // namespace troupe::http::idempotency_rules

@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "persistence/idempotency_store.hpp"
 
@@ -34,5 +35,12 @@ bool valid_key(std::string_view key);
 // which none of them can hold.
 std::string fingerprint(std::string_view method, std::string_view path, std::string_view query,
                         std::string_view body);
+
+// The body to fingerprint when it carries secrets (passwords) in top-level
+// fields of a JSON object: the body without them, as a fast unsalted hash
+// of a password kept for a day would undo its argon2id hash. A body that is
+// not a JSON object is refused before anything runs, and fingerprints as
+// one placeholder, so no secret in it reaches the hash either.
+std::string without_secrets(std::string_view body, const std::vector<std::string>& fields);
 
 } // namespace troupe::http::idempotency_rules

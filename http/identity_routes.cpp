@@ -9,6 +9,7 @@
 #include "http/actor_call.hpp"
 #include "http/auth.hpp"
 #include "http/error_mapping.hpp"
+#include "http/idempotency.hpp"
 #include "http/json_body.hpp"
 #include "http/rfc3339.hpp"
 #include "http/router.hpp"
@@ -51,7 +52,9 @@ response no_content() {
 } // namespace
 
 void add_identity_routes(router& r, const edge_services& s) {
-  r.add("POST", "/api/v1/auth/register", [s](const request& req, respond_fn respond) {
+  // Keyed, so that a retry of a registration that went through gets its
+  // answer again rather than 409 for the login it took.
+  auto register_user = [s](const request& req, respond_fn respond) {
     auto f = string_fields(req.body, {"login", "password", "first_name", "last_name", "email"});
     if (!f)
       return respond(from_error(f.error()));
@@ -60,7 +63,8 @@ void add_identity_routes(router& r, const edge_services& s) {
     ask_identity<identity::user>(
       s, respond, [](const identity::user& created) { return json_response(201, to_json(created)); },
       identity::register_atom::value, u, in["password"]);
-  });
+  };
+  r.add("POST", "/api/v1/auth/register", idempotent(s, register_user, {"password"}));
 
   r.add("POST", "/api/v1/auth/login", [s](const request& req, respond_fn respond) {
     auto f = string_fields(req.body, {"login", "password"});
@@ -91,14 +95,18 @@ void add_identity_routes(router& r, const edge_services& s) {
             identity::logout_atom::value, req.session_id);
         }));
 
-  r.add("POST", "/api/v1/auth/password", authenticated(s, [s](const request& req, respond_fn respond) {
-          auto f = string_fields(req.body, {"old_password", "new_password"});
-          if (!f)
-            return respond(from_error(f.error()));
-          identity::password_change change{req.user_id, req.session_id, (*f)["old_password"], (*f)["new_password"]};
-          ask_identity<bool>(
-            s, respond, [](bool) { return no_content(); }, identity::password_atom::value, change);
-        }));
+  // Keyed, so that a retry of a change that went through gets 204 again
+  // rather than 401 for the old password it replaced.
+  auto change_password = [s](const request& req, respond_fn respond) {
+    auto f = string_fields(req.body, {"old_password", "new_password"});
+    if (!f)
+      return respond(from_error(f.error()));
+    identity::password_change change{req.user_id, req.session_id, (*f)["old_password"], (*f)["new_password"]};
+    ask_identity<bool>(
+      s, respond, [](bool) { return no_content(); }, identity::password_atom::value, change);
+  };
+  r.add("POST", "/api/v1/auth/password",
+        authenticated(s, idempotent(s, change_password, {"old_password", "new_password"})));
 
   // Before /api/v1/users/{id}, which "me" would match too.
   r.add("GET", "/api/v1/users/me", authenticated(s, [s](const request& req, respond_fn respond) {

@@ -295,6 +295,10 @@ TEST_CASE("amounts that are not positive integers and bodies other than {\"amoun
   CHECK(applied(deposit(b.via(0), alice, id, 1'000'000'000'000'000))["balance"] == 1'000'000'000'000'000);
   check_json_error(http_post(b.via(1), accounts, R"({"currency":"EUR"})", alice.auth()), 400, "currency");
   check_json_error(http_post(b.via(2), accounts, R"({"currency":)", alice.auth()), 400, "body");
+  // A key as the idempotency rules refuse it elsewhere.
+  check_json_error(deposit(b.via(0), alice, id, 5, std::string(256, 'k')), 400, "Idempotency-Key");
+  check_json_error(withdraw(b.via(1), alice, id, 5, "tab\there"), 400, "Idempotency-Key");
+  check_json_error(open_account(b.via(2), alice, "caf\xc3\xa9"), 400, "Idempotency-Key");
 
   // Nothing but the opening and that one deposit reached the ledger.
   CHECK(ledger_rows(b.dsn(), id) == 2);

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "actors/identity/crypto.hpp"
+#include "http/idempotency_rules.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/json_error.hpp"
 #include "tests/support/node_process.hpp"
@@ -329,4 +330,68 @@ TEST_CASE("a password change needs the old password, and then only the new one l
   CHECK(me(node.port(), bearer(changing.jwt)).status == 200);
   CHECK(me(node.port(), cookie(elsewhere.cookie)).status == 401);
   CHECK_THAT(node.log(), !Catch::Contains("the new password") && !Catch::Contains("the old password"));
+}
+
+TEST_CASE("a registration and a password change sent again with their Idempotency-Key get their first answer, and "
+          "the key table holds no trace of a password",
+          "[integration]") {
+  pg_instance pg;
+  node_process node(pg.dsn());
+  wait_for_identity(node);
+  auto registration = [](const std::string& login, const std::string& password) {
+    return json{{"login", login},
+                {"password", password},
+                {"first_name", "Ada"},
+                {"last_name", "Lovelace"},
+                {"email", "ada@example.test"}}
+      .dump();
+  };
+  header_list key{{"Idempotency-Key", "register-ada"}};
+  auto first = http_post(node.port(), "/api/v1/auth/register", registration("ada", "analytical engine"), key);
+  INFO(first.status << " " << first.body << first.error);
+  REQUIRE(first.status == 201);
+  for (auto password : {"analytical engine", "a password never compared"}) {
+    auto again = http_post(node.port(), "/api/v1/auth/register", registration("ada", password), key);
+    INFO(again.status << " " << again.body << again.error);
+    CHECK(again.status == 201);
+    CHECK(again.body == first.body);
+    CHECK(again.header("Idempotent-Replayed") == "true");
+  }
+  check_json_error(http_post(node.port(), "/api/v1/auth/register", registration("lovelace", "analytical engine"), key),
+                   422, "Idempotency-Key");
+  CHECK(query_value(pg.dsn(), "SELECT count(*) FROM users") == "1");
+  CHECK(login(node.port(), "ada", "analytical engine").status == 200);
+
+  auto session = bearer(log_in(node.port(), "ada", "analytical engine").jwt);
+  auto change = [&](const std::string& key) {
+    auto h = session;
+    h.emplace_back("Idempotency-Key", key);
+    return http_post(node.port(), "/api/v1/auth/password",
+                     json{{"old_password", "analytical engine"}, {"new_password", "difference engine"}}.dump(), h);
+  };
+  REQUIRE(change("change-1").status == 204);
+  auto again = change("change-1");
+  CHECK(again.status == 204);
+  CHECK(again.header("Idempotent-Replayed") == "true");
+  // Without its key the repeat is a new change, whose old password is gone.
+  check_json_error(change("change-2"), 401, "old_password");
+  CHECK(login(node.port(), "ada", "difference engine").status == 200);
+
+  // Neither the password in clear nor a plain hash of a body that held one.
+  auto hex = [](const std::string& bytes) {
+    std::string out;
+    for (unsigned char b : bytes)
+      out += {"0123456789abcdef"[b >> 4], "0123456789abcdef"[b & 15]};
+    return out;
+  };
+  auto keys = query(pg.dsn(), "SELECT encode(fingerprint, 'hex'), coalesce(encode(body, 'escape'), '') FROM"
+                              " idempotency_keys");
+  REQUIRE(keys.size() == 3);
+  for (auto& row : keys) {
+    CHECK_THAT(row[1], !Catch::Contains("engine"));
+    for (auto body : {registration("ada", "analytical engine"),
+                      json{{"old_password", "analytical engine"}, {"new_password", "difference engine"}}.dump()})
+      for (auto path : {"/api/v1/auth/register", "/api/v1/auth/password"})
+        CHECK(row[0] != hex(troupe::http::idempotency_rules::fingerprint("POST", path, "", body)));
+  }
 }

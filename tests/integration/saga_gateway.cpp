@@ -13,7 +13,10 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/json_error.hpp"
+#include "tests/support/node_process.hpp"
 #include "tests/support/pg_instance.hpp"
+#include "tests/support/sql.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_cluster.hpp"
 #include "tests/support/wait_until.hpp"
@@ -208,4 +211,61 @@ TEST_CASE("a client registered through one node logs in through another and orde
   REQUIRE(client.status == 200);
   CHECK(client.json()["login"] == "ada");
   CHECK(client.json()["status"] == "approved");
+}
+
+TEST_CASE("a registration and a dev deposit retried with their key after the stored answers were lost run once",
+          "[integration][gateway]") {
+  pg_instance pg;
+  test_cluster c(pg.dsn(), gateway_cluster());
+  REQUIRE(wait_until([&] { return cluster_settled(c); }, 60s, 100ms));
+  // What a node that dies between doing a write and storing its answer
+  // leaves: the write done, no answer for the key.
+  auto lose_answers = [&] { query(pg.dsn(), "DELETE FROM idempotency_keys"); };
+
+  json person{{"login", "grace"},
+              {"password", "compiler compiler"},
+              {"firstName", "Grace"},
+              {"lastName", "Hopper"},
+              {"email", "grace@example.test"}};
+  header_list registration{{"Idempotency-Key", "register-grace"}};
+  auto registered = post_json(c.port(0), "/api/client/register_client", person, registration);
+  INFO("register through node1: " << describe(registered));
+  REQUIRE(registered.status == 200);
+  lose_answers();
+  auto again = post_json(c.port(1), "/api/client/register_client", person, registration);
+  INFO("again through node2: " << describe(again));
+  CHECK(again.status == 200);
+  CHECK(again.body == registered.body);
+  CHECK_FALSE(again.has_header("Idempotent-Replayed"));
+  auto client_id = registered.json()["clientId"].get<std::string>();
+  CHECK(query_value(pg.dsn(), "SELECT count(*) FROM clients") == "1");
+
+  json funds{{"clientId", client_id}, {"sum", 700}};
+  header_list deposit{{"Idempotency-Key", "deposit-1"}};
+  auto deposited = post_json(c.port(2), "/dev/billingService/billing/deposit", funds, deposit);
+  INFO("deposit through node3: " << describe(deposited));
+  REQUIRE(deposited.status == 200);
+  CHECK(deposited.json()["balance"] == 700);
+  lose_answers();
+  auto retried = post_json(c.port(0), "/dev/billingService/billing/deposit", funds, deposit);
+  INFO("again through node1: " << describe(retried));
+  CHECK(retried.status == 200);
+  CHECK(retried.body == deposited.body);
+  CHECK(query_value(pg.dsn(), "SELECT balance FROM accounts WHERE id = " + sql_literal(client_id)) == "700");
+  CHECK(query_value(pg.dsn(), "SELECT count(*) FROM ledger WHERE kind = 'deposit'") == "1");
+}
+
+TEST_CASE("a node started without http.dev_routes serves no inspection route, and the gateway's routes still",
+          "[integration][gateway]") {
+  pg_instance pg;
+  node_process node(pg.dsn());
+  REQUIRE(node.wait_ready_http());
+  check_json_error(http_get(node.port(), "/dev/clientService/client/x"), 404, "no route for /dev/clientService");
+  check_json_error(http_get(node.port(), "/dev/notificationService/notification/last"), 404, "no route for /dev/");
+  check_json_error(http_post(node.port(), "/dev/billingService/billing/deposit", R"({"clientId":"x","sum":1})"), 404,
+                   "no route for /dev/billingService");
+  auto login = [&] { return http_post(node.port(), "/api/auth/login", R"({"login":"nobody","password":"wrong!!"})"); };
+  // 503 until the identity actor runs.
+  REQUIRE(wait_until([&] { return login().status != 503; }, 20s));
+  check_json_error(login(), 401, "wrong login or password");
 }
