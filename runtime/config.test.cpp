@@ -41,6 +41,17 @@ TEST_CASE("defaults hold when nothing is configured") {
   CHECK(cfg.checker.retention == std::chrono::hours(24 * 7));
 }
 
+TEST_CASE("by default keys are kept a day, dev routes are off, bearer tokens last an hour, and saga retries "
+          "start at 1 s, doubling up to a minute") {
+  auto cfg = load_config(std::nullopt, {}, {});
+  CHECK(cfg.http.idempotency_ttl == std::chrono::hours(24));
+  CHECK_FALSE(cfg.http.dev_routes);
+  CHECK(cfg.saga.retry_initial == std::chrono::seconds(1));
+  CHECK(cfg.saga.retry_multiplier == 2.0);
+  CHECK(cfg.saga.retry_max == std::chrono::minutes(1));
+  CHECK(cfg.identity.token_ttl == std::chrono::hours(1));
+}
+
 TEST_CASE("the file, then the environment, then flags override each other in that order") {
   temp_file f("# a comment\n[http]\nport = 9000\nio_threads = 3\n[postgres]\ndsn = \"host=a\"\n"
               "[checker]\ntargets = [\"a=http://x/metrics\", \"b=http://y/,kind=http\"]\nretention = 2d\n");

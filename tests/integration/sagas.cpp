@@ -22,6 +22,7 @@
 #include "tests/support/sql.hpp"
 #include "tests/support/test_cluster.hpp"
 #include "tests/support/users.hpp"
+#include "tests/support/wait_until.hpp"
 
 using namespace troupe::testing;
 using namespace std::chrono_literals;
@@ -450,4 +451,47 @@ TEST_CASE("sagas are shown to admins only: others get 403, an unknown saga 404, 
   CHECK(sql_count(g.dsn(), "sagas WHERE type = 'order'") == "0");
   CHECK(sql_count(g.dsn(), "orders") == "0");
   CHECK(balance_in_db(g.dsn(), client_id) == 0);
+}
+
+TEST_CASE("an order saga whose owner died as its withdraw was sent is resumed by the shard's owner: the order paid "
+          "once, confirmed and announced",
+          "[integration]") {
+  gateway g;
+  auto client_id = new_client(g.via(0), "erin", "erin's password");
+  REQUIRE(http_post(g.via(1), "/dev/billingService/billing/deposit", json{{"clientId", client_id}, {"sum", 1000}}.dump())
+            .status == 200);
+  // What the dead owner left: the order created, the saga's row written
+  // before its withdraw was sent, in the shard of the client's account.
+  auto user_id = query_value(g.dsn(), "SELECT user_id FROM clients WHERE id = " + sql_literal(client_id));
+  auto shard = query_value(g.dsn(), "SELECT shard FROM ledger WHERE kind = 'open' AND account_id = " +
+                                      sql_literal(client_id));
+  auto id = client_id + ".left-by-a-dead-node";
+  json input{{"order_id", "order-of-erin"}, {"client_id", client_id}, {"user_id", user_id}, {"sum", 300}};
+  query(g.dsn(), "INSERT INTO orders (id, client_id, user_id, sum, status) VALUES ('order-of-erin', " +
+                   sql_literal(client_id) + ", " + sql_literal(user_id) + ", 300, 'pending')");
+  query(g.dsn(), "INSERT INTO sagas (id, type, state, step, shard, input, step_names, step_pivots, step_status,"
+                 " step_attempts, step_started_at) VALUES (" +
+                   sql_literal(id) + ", 'order', 'running', 1, " + shard + ", " + sql_literal(input.dump()) +
+                   ", ARRAY['order create', 'billing withdraw', 'order confirm', 'notify'],"
+                   " ARRAY[false, true, false, false], 'running', 1, now())");
+  query(g.dsn(), "INSERT INTO saga_steps (saga_id, step, name, pivot, status, attempts, started_at, finished_at)"
+                 " VALUES (" +
+                   sql_literal(id) + ", 0, 'order create', false, 'succeeded', 1, now(), now())");
+
+  // The owner's sweep (every saga.sweep_interval, 5 s) finds it.
+  REQUIRE(wait_until([&] { return saga(g.via(2), g.admin, id)["state"] == "completed"; }, 60s, 200ms));
+  auto s = saga(g.via(0), g.admin, id);
+  check_ran(s, {{"order create", "succeeded"},
+                {"billing withdraw", "succeeded"},
+                {"order confirm", "succeeded"},
+                {"notify", "succeeded"}});
+  CHECK(s["steps"][0]["attempts"] == 1);
+  CHECK(s["steps"][1]["attempts"] == 2);
+  CHECK(order_statuses(g.dsn(), client_id) == text_of({{"confirmed", "300"}}));
+  CHECK(balance_in_db(g.dsn(), client_id) == 700);
+  CHECK(sql_count(g.dsn(), "ledger WHERE op_id = " + sql_literal(id + ":1")) == "1");
+  auto note = last_notification(g.via(1));
+  CHECK(note["type"] == "newOrderCreated");
+  CHECK(note["data"]["orderId"] == "order-of-erin");
+  check_ledger_invariants(g.dsn());
 }
