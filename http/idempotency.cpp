@@ -55,6 +55,12 @@ given_key find_key(const request& req) {
   return found;
 }
 
+caf::error malformed(given_key key) {
+  if (!key.header || rules::valid_key(key.value))
+    return {};
+  return bad(std::string(key.header) + ": expected 1 to 255 printable ASCII characters");
+}
+
 bool equals_lower(std::string_view name, std::string_view lower_case) {
   return name.size() == lower_case.size() &&
          std::equal(name.begin(), name.end(), lower_case.begin(),
@@ -130,7 +136,7 @@ handler idempotent(const edge_services& s, handler inner, std::vector<std::strin
     auto key = is_write(req.method) ? find_key(req) : given_key{};
     if (!key.header)
       return inner(req, std::move(respond));
-    if (auto err = malformed_key(req))
+    if (auto err = malformed(key))
       return respond(from_error(err));
     auto header = key.header;
     auto key_text = std::string(key.value);
@@ -187,10 +193,7 @@ handler idempotent(const edge_services& s, handler inner, std::vector<std::strin
 }
 
 caf::error malformed_key(const request& req) {
-  auto key = find_key(req);
-  if (!key.header || rules::valid_key(key.value))
-    return {};
-  return bad(std::string(key.header) + ": expected 1 to 255 printable ASCII characters");
+  return malformed(find_key(req));
 }
 
 std::string id_for(const request& req) {
